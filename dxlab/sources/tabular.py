@@ -1,0 +1,195 @@
+"""Reading delimited text files the way official tables arrive.
+
+- Encoding: UTF-8 (with or without BOM) first; a file that is not valid UTF-8 but decodes as
+  CP932 (Shift_JIS as written by Excel and e-Stat downloads) is decoded as CP932 and the
+  choice is recorded; anything else is an error naming the byte offset.
+- Every frame returned by :func:`read_csv_text` is indexed by the **file line number** of
+  each record (header = line 1), so later errors can say 'line 57'.
+- Coercion helpers raise :class:`~dxlab.errors.DataError` naming file, line and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from dxlab.errors import DataError
+
+
+def decode_bytes(data: bytes, path: str | Path) -> tuple[str, str]:
+    """Decode file bytes: UTF-8 (BOM stripped), else CP932; returns (text, encoding).
+
+    Raises:
+        DataError: empty file, or bytes that are neither UTF-8 nor CP932.
+    """
+    if not data.strip():
+        raise DataError("file is empty", file=path, expected="a header line and data rows")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf_err:
+        try:
+            return data.decode("cp932"), "cp932"
+        except UnicodeDecodeError:
+            raise DataError(
+                f"file is neither UTF-8 nor CP932 (Shift_JIS); first bad byte at offset "
+                f"{utf_err.start}",
+                file=path,
+                expected="a UTF-8 or CP932 text file",
+            ) from None
+
+
+def read_text(path: str | Path) -> tuple[str, str]:
+    """Read and decode a text file; see :func:`decode_bytes`."""
+    return decode_bytes(Path(path).read_bytes(), path)
+
+
+def read_csv_text(
+    path: str | Path,
+    required: Sequence[str],
+    *,
+    text: str | None = None,
+    skip_lines: int = 0,
+) -> pd.DataFrame:
+    """Read a CSV whose first (non-skipped) line is the header, all cells as strings.
+
+    Args:
+        path: the file (used for messages even when ``text`` is given).
+        required: columns that must be present.
+        text: already-decoded content (else the file is read and decoded).
+        skip_lines: lines before the header (metadata blocks).
+    Returns:
+        DataFrame of str cells (missing as NA) indexed by file line number.
+    Raises:
+        DataError: empty file, no data rows, ragged rows, or missing columns.
+    """
+    if text is None:
+        text, _enc = read_text(path)
+    lines = text.splitlines()
+    if len(lines) <= skip_lines:
+        raise DataError("file has no header line", file=path)
+    reader = csv.reader(io.StringIO("\n".join(lines[skip_lines:])))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise DataError("file has no header line", file=path) from None
+    header = [h.strip() for h in header]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise DataError(
+            f"missing column(s) {', '.join(repr(m) for m in missing)}",
+            file=path,
+            row=skip_lines + 1,
+            expected=f"a header with {', '.join(required)}",
+            value=",".join(header),
+        )
+    records, line_numbers = [], []
+    for offset, rec in enumerate(reader, start=skip_lines + 2):
+        if not rec or all(not c.strip() for c in rec):
+            continue
+        if len(rec) != len(header):
+            raise DataError(
+                f"row has {len(rec)} fields where the header has {len(header)}",
+                file=path, row=offset, value=",".join(rec)[:120],
+            )
+        records.append(rec)
+        line_numbers.append(offset)
+    if not records:
+        raise DataError("file has a header but no data rows", file=path)
+    frame = pd.DataFrame(records, columns=header, index=pd.Index(line_numbers, name="line"),
+                         dtype="object")
+    return frame.replace({"": pd.NA})
+
+
+def _first_bad(series: pd.Series, bad: pd.Series) -> tuple[object, object]:
+    idx = series.index[bad][0]
+    return idx, series.loc[idx]
+
+
+def to_int(series: pd.Series, *, file: str | Path, column: str | None = None,
+           allow_missing: bool = False) -> pd.Series:
+    """Strings → nullable Int64; thousands separators allowed.
+
+    Raises:
+        DataError: naming the first line whose value is not a whole number.
+    """
+    column = column or str(series.name)
+    cleaned = series.astype("object").where(series.notna(), None)
+    cleaned = cleaned.map(lambda v: v.replace(",", "").strip() if isinstance(v, str) else v)
+    num = pd.to_numeric(cleaned, errors="coerce")
+    bad = (num.isna() & series.notna()) | (num.notna() & (num % 1 != 0))
+    if not allow_missing:
+        bad |= series.isna()
+    if bad.any():
+        line, value = _first_bad(series, bad)
+        raise DataError("not a whole number", file=file, row=line, column=column,
+                        value=None if pd.isna(value) else value, expected="an integer count")
+    return num.astype("Int64")
+
+
+def to_float(series: pd.Series, *, file: str | Path, column: str | None = None,
+             markers: Iterable[str] = (), allow_missing: bool = False) -> pd.Series:
+    """Strings → float64; declared ``markers`` (e.g. '-', '…') and blanks become NaN.
+
+    Raises:
+        DataError: naming the first line whose value is neither a number nor a marker.
+    """
+    column = column or str(series.name)
+    markers = set(markers)
+    text = series.astype("object")
+    is_marker = text.isin(markers)
+    cleaned = text.where(~is_marker & text.notna(), None).map(
+        lambda v: v.replace(",", "").strip() if isinstance(v, str) else v
+    )
+    num = pd.to_numeric(cleaned, errors="coerce")
+    bad = num.isna() & text.notna() & ~is_marker
+    if not allow_missing:
+        bad |= text.isna()
+    if bad.any():
+        line, value = _first_bad(series, bad)
+        listed = f" or one of the markers {sorted(markers)}" if markers else ""
+        raise DataError("not a number", file=file, row=line, column=column,
+                        value=None if pd.isna(value) else value,
+                        expected=f"a number{listed}")
+    return num.astype("float64")
+
+
+def check_values(series: pd.Series, allowed: Iterable[str], *, file: str | Path,
+                 column: str | None = None) -> None:
+    """Raise DataError at the first value not in ``allowed``."""
+    allowed = set(allowed)
+    bad = ~series.isin(allowed)
+    if bad.any():
+        line, value = _first_bad(series, bad)
+        raise DataError("unexpected value", file=file, row=line, column=column or series.name,
+                        value=value, expected=f"one of {sorted(allowed)}")
+
+
+def check_unique(frame: pd.DataFrame, keys: Sequence[str], *, file: str | Path) -> None:
+    """Raise DataError naming the first two lines that share the same key."""
+    dup = frame.duplicated(list(keys), keep=False)
+    if dup.any():
+        rows = frame[dup]
+        first = rows.iloc[0][list(keys)]
+        same = rows[(rows[list(keys)] == first).all(axis=1)].index[:2].tolist()
+        raise DataError(
+            f"duplicate key {dict(first.astype(str))} on lines {same[0]} and {same[1]}",
+            file=file, row=same[1], column=",".join(keys),
+            expected="one row per key",
+        )
+
+
+def check_unit(series: pd.Series, expected: Iterable[str], *, file: str | Path,
+               column: str = "unit") -> None:
+    """Raise DataError where a row's unit conflicts with the units the schema accepts."""
+    expected = set(expected)
+    bad = ~series.isin(expected)
+    if bad.any():
+        line, value = _first_bad(series, bad)
+        raise DataError("unit conflicts with the schema", file=file, row=line, column=column,
+                        value=value, expected=f"unit in {sorted(expected)}")
