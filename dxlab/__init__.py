@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from dxlab.catalog import catalog  # noqa: E402
-from dxlab.data import accounting, load, provenance  # noqa: E402
+from dxlab.data import accounting, load, provenance
+from dxlab.datasets import catalog
 
 __all__ = ["__version__", "accounting", "catalog", "load", "provenance"]

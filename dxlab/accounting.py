@@ -48,7 +48,7 @@ class RowAccount:
         mask = mask.fillna(False).astype(bool)
         n = int(mask.sum())
         if n:
-            lines = [int(i) for i in frame.index[mask][:10] if isinstance(i, (int,)) or str(i).isdigit()]
+            lines = [int(i) for i in frame.index[mask][:10] if str(i).isdigit()]
             self.drops.append(Drop(reason, n, lines))
         return frame.loc[~mask]
 

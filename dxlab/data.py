@@ -22,7 +22,7 @@ import pandera.errors as pa_errors
 from dxlab import __version__, paths
 from dxlab import sources as _sources
 from dxlab.accounting import RowAccount
-from dxlab.catalog import Entry, entry, verify
+from dxlab.datasets import Entry, entry, verify
 from dxlab.errors import CatalogError, DataError
 
 # Importing the source modules registers their readers.

@@ -13,6 +13,7 @@ anything else raises, because no width can be assumed without a life table.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -151,7 +152,7 @@ def parse_bands(bands: str | Iterable[str | AgeBand]) -> list[AgeBand]:
             raise ParseError("'age unknown' cannot be a target band", value=item)
         out.append(band)
     out.sort(key=lambda b: b[0])
-    for (lo1, hi1), (lo2, _hi2) in zip(out, out[1:], strict=False):
+    for (lo1, hi1), (lo2, _hi2) in itertools.pairwise(out):
         if hi1 is None or hi1 >= lo2:
             raise ParseError("age bands overlap", value=f"{age_label(lo1, hi1)} and {lo2}...")
     return out

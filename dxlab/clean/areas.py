@@ -75,9 +75,9 @@ def prefecture(key: str | int) -> Prefecture:
     if not isinstance(key, str):
         raise ParseError("prefecture key must be a code or a name", value=key)
     text = normalize_text(key).replace(" ", "")
-    if re.fullmatch(r"\d{1,2}", text):
+    if re.fullmatch(r"[0-9]{1,2}", text):
         text = text.zfill(2)
-    elif re.fullmatch(r"\d{2}000", text):  # e-Stat prefecture area code
+    elif re.fullmatch(r"[0-9]{2}000", text):  # e-Stat prefecture area code
         text = text[:2]
     if text in _BY_CODE:
         return _BY_CODE[text]
@@ -102,7 +102,7 @@ def pref_name(key: str | int) -> str:
 
 def check_digit(code5: str) -> str:
     """Check digit of a 5-digit local-government code (see the module docstring)."""
-    if not re.fullmatch(r"\d{5}", code5):
+    if not re.fullmatch(r"[0-9]{5}", code5):
         raise ParseError("local-government code must have 5 digits", value=code5)
     total = sum(int(d) * w for d, w in zip(code5, (6, 5, 4, 3, 2), strict=True))
     return str((11 - total % 11) % 10)
@@ -118,9 +118,9 @@ def with_check_digit(code: str | int) -> str:
         ParseError: wrong length, non-digits, or a 6-digit code whose check digit is wrong.
     """
     text = f"{code:05d}" if isinstance(code, int) else normalize_text(str(code))
-    if re.fullmatch(r"\d{6}", text):
+    if re.fullmatch(r"[0-9]{6}", text):
         return strip_check_digit(text) + text[5]
-    if not re.fullmatch(r"\d{5}", text):
+    if not re.fullmatch(r"[0-9]{5}", text):
         raise ParseError("local-government code must have 5 digits (or 6 with check digit)",
                          value=code)
     return text + check_digit(text)
@@ -135,7 +135,7 @@ def strip_check_digit(code: str | int) -> str:
         ParseError: when the check digit is wrong, naming the expected digit.
     """
     text = f"{code:06d}" if isinstance(code, int) else normalize_text(str(code))
-    if not re.fullmatch(r"\d{6}", text):
+    if not re.fullmatch(r"[0-9]{6}", text):
         raise ParseError("local-government code with check digit must have 6 digits", value=code)
     want = check_digit(text[:5])
     if text[5] != want:
@@ -163,7 +163,7 @@ def parse_estat_area_code(code: str) -> dict[str, str | None]:
         ParseError: not five digits, or a prefecture part outside 01-47.
     """
     text = normalize_text(str(code))
-    if not re.fullmatch(r"\d{5}", text):
+    if not re.fullmatch(r"[0-9]{5}", text):
         raise ParseError("e-Stat area code must have 5 digits", value=code)
     if text == "00000":
         return {"level": "national", "pref_code": None, "muni_code5": None}

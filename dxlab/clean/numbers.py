@@ -20,7 +20,9 @@ import pandas as pd
 from dxlab.clean.text import normalize_text
 from dxlab.errors import ParseError
 
-SCALE_WORDS: dict[str, int] = {"十": 10, "百": 100, "千": 1_000, "万": 10_000, "億": 10**8, "兆": 10**12}
+SCALE_WORDS: dict[str, int] = {
+    "十": 10, "百": 100, "千": 1_000, "万": 10_000, "億": 10**8, "兆": 10**12,
+}
 # English names of the units seen in ministry tables, for readers and schema checks.
 UNIT_NAMES: dict[str, str] = {
     "人": "persons",
@@ -42,7 +44,9 @@ UNIT_NAMES: dict[str, str] = {
     "施設": "facilities",
     "手続": "procedures",
 }
-PERIOD_NAMES: dict[str, str] = {"年": "year", "年度": "fiscal_year", "月": "month", "日": "day", "週": "week"}
+PERIOD_NAMES: dict[str, str] = {
+    "年": "year", "年度": "fiscal_year", "月": "month", "日": "day", "週": "week",
+}
 
 _APPROX_PREFIX = re.compile(r"^(?:約|およそ|概ね|おおむね|ほぼ|推定)\s*")
 _APPROX_SUFFIX = re.compile(r"\s*(?:程度|前後|ほど|くらい|ぐらい|強|弱)$")

@@ -1,0 +1,93 @@
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from dxlab.clean import (
+    fiscal_year_of,
+    parse_estat_time_code,
+    parse_time,
+    parse_time_label,
+    to_fiscal_year,
+    to_gregorian_year,
+)
+from dxlab.errors import ParseError
+
+
+@pytest.mark.parametrize(
+    ("label", "year"),
+    [
+        ("令和5年", 2023), ("令和元年", 2019), ("平成31年", 2019), ("平成元年", 1989),
+        ("昭和64年", 1989), ("昭和39年", 1964), ("大正9年", 1920), ("明治33年", 1900),
+        ("H31", 2019), ("R1", 2019), ("２０１５年", 2015), ("2015", 2015),
+        ("平成32年", 2020),  # IPSS projections keep counting in 平成
+        ("令和 ５ 年", 2023),
+    ],
+)
+def test_to_gregorian_year(label, year):
+    assert to_gregorian_year(label) == year
+
+
+@pytest.mark.parametrize(
+    ("label", "fy"),
+    [("令和5年度", 2023), ("平成31年度", 2019), ("令和元年度", 2019), ("2023年度", 2023),
+     ("FY2023", 2023), ("令和７年度", 2025)],
+)
+def test_to_fiscal_year(label, fy):
+    assert to_fiscal_year(label) == fy
+
+
+def test_to_fiscal_year_refuses_a_calendar_year():
+    with pytest.raises(ParseError, match="calendar year, not a fiscal year"):
+        to_fiscal_year("令和5年")
+
+
+def test_unknown_era_is_named():
+    with pytest.raises(ParseError, match="unknown era '天平'"):
+        to_gregorian_year("天平5年")
+
+
+def test_not_a_year():
+    with pytest.raises(ParseError, match="not a year label"):
+        to_gregorian_year("年齢不詳")
+
+
+def test_series_version_parses_each_label_once_and_keeps_missing():
+    s = pd.Series(["令和5年度", None, "令和7年度"])
+    assert to_fiscal_year(s).tolist() == [2023, pd.NA, 2025]
+
+
+def test_fiscal_year_of_runs_april_to_march():
+    assert fiscal_year_of(dt.date(2024, 3, 31)) == 2023
+    assert fiscal_year_of("2024-04-01") == 2024
+
+
+@pytest.mark.parametrize(
+    ("code", "period", "start", "end"),
+    [
+        ("2020000000", "year", "2020-01-01", "2020-12-31"),
+        ("2023100000", "fiscal_year", "2023-04-01", "2024-03-31"),
+        ("2024000707", "month", "2024-07-01", "2024-07-31"),
+        ("2020000103", "quarter", "2020-01-01", "2020-03-31"),
+        ("2020001012", "quarter", "2020-10-01", "2020-12-31"),
+        ("2023100103", "fiscal_quarter", "2024-01-01", "2024-03-31"),
+    ],
+)
+def test_estat_time_codes(code, period, start, end):
+    tp = parse_estat_time_code(code)
+    assert (tp.period, tp.start.isoformat(), tp.end.isoformat()) == (period, start, end)
+
+
+def test_estat_time_code_falls_back_to_label():
+    tp = parse_time("S39", "昭和39年")
+    assert tp.year == 1964 and tp.period == "year"
+
+
+@pytest.mark.parametrize(
+    ("label", "period", "start"),
+    [("1996年10月1日現在", "date", "1996-10-01"), ("2007年1~3月期", "quarter", "2007-01-01"),
+     ("2015年", "year", "2015-01-01"), ("令和5年度", "fiscal_year", "2023-04-01")],
+)
+def test_time_labels(label, period, start):
+    tp = parse_time_label(label)
+    assert (tp.period, tp.start.isoformat()) == (period, start)

@@ -1,0 +1,43 @@
+"""Plotting: Japanese text renders with a real glyph (no tofu), pyramids draw both years."""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.font_manager import FontProperties, findfont
+
+import dxlab
+from dxlab import plot
+from dxlab import pyramid as P
+
+
+def test_japanese_font_is_found_and_has_the_glyphs():
+    plot.use_style()
+    path = findfont(FontProperties(family=plot.FONT_FAMILY), fallback_to_default=False)
+    assert "ipaexg" in path.lower()
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(path)
+    for ch in "人口ピラミッド男性女性年齢歳":
+        assert font.get_char_index(ord(ch)) != 0, ch
+
+
+def test_pyramid_draws_without_missing_glyph_warnings(tmp_path):
+    pop = P.harmonise_top_band(dxlab.load("census_population_japan_age_sex"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph ... missing from font(s)" becomes an error
+        fig = plot.pyramid(P.pyramid(pop, 2020), P.pyramid(pop, 1970),
+                           labels=("2020年", "1970年"), title="人口ピラミッド")
+        fig.savefig(tmp_path / "p.png")
+    ax = fig.axes[0]
+    assert len(ax.patches) == 2 * 18  # male and female bars for 18 bands
+    assert len(ax.lines) >= 2  # the comparison outline, both sides
+    plt.close(fig)
+
+
+def test_pyramid_refuses_mismatched_bands():
+    pop = dxlab.load("census_population_japan_age_sex")
+    with pytest.raises(ValueError, match="harmonise the top band"):
+        plot.pyramid(P.pyramid(pop, 2020), P.pyramid(pop, 1970))
