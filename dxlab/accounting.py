@@ -40,15 +40,19 @@ class RowAccount:
     def rows_dropped(self) -> int:
         return sum(d.rows for d in self.drops)
 
-    def drop(self, frame: pd.DataFrame, mask: pd.Series, reason: str) -> pd.DataFrame:
+    def drop(self, frame: pd.DataFrame, mask: pd.Series, reason: str, *,
+             index_is_line: bool = True) -> pd.DataFrame:
         """Remove the rows where ``mask`` is True, recording ``reason``; returns the rest.
 
-        The frame's index is taken to be the file line number (see sources.tabular).
+        With ``index_is_line`` the frame's index is the file line number (as
+        :func:`dxlab.sources.tabular.read_csv_text` returns it) and the first ten dropped
+        lines are recorded.
         """
         mask = mask.fillna(False).astype(bool)
         n = int(mask.sum())
         if n:
-            lines = [int(i) for i in frame.index[mask][:10] if str(i).isdigit()]
+            idx = frame.index[mask][:10] if index_is_line else []
+            lines = [int(i) for i in idx if str(i).isdigit()]
             self.drops.append(Drop(reason, n, lines))
         return frame.loc[~mask]
 

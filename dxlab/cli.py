@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,6 +56,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if all(r.status == "ok" for r in results) else 1
 
 
+def _display_width(text: str) -> int:
+    """Terminal columns: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _fit(text: str, width: int) -> str:
+    """Cut ``text`` to ``width`` terminal columns (with '…') and pad it to exactly that."""
+    if _display_width(text) > width:
+        while _display_width(text) > width - 1:
+            text = text[:-1]
+        text += "…"
+    return text + " " * (width - _display_width(text))
+
+
 def cmd_data_list(args: argparse.Namespace) -> int:
     from dxlab.datasets import read_catalog
 
@@ -62,13 +77,11 @@ def cmd_data_list(args: argparse.Namespace) -> int:
     rows = [(e.name, e.publisher.split(" (")[0], e.reference_dates, e.unit, e.source_quality)
             for e in entries.values()]
     head = ("name", "publisher", "reference dates", "unit", "quality")
-    widths = [min(max(len(str(r[i])) for r in [head, *rows]), w)
-              for i, w in enumerate((42, 22, 40, 22, 40))]
+    widths = [min(max(_display_width(str(r[i])) for r in [head, *rows]), w)
+              for i, w in enumerate((42, 26, 40, 24, 44))]
 
     def fmt(row: Sequence[str]) -> str:
-        cells = [str(c) if len(str(c)) <= w else str(c)[: w - 1] + "…"
-                 for c, w in zip(row, widths, strict=True)]
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+        return "  ".join(_fit(str(c), w) for c, w in zip(row, widths, strict=True)).rstrip()
 
     print(fmt(head))
     print("  ".join("-" * w for w in widths))

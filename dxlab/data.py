@@ -26,7 +26,7 @@ from dxlab.datasets import Entry, entry, verify
 from dxlab.errors import CatalogError, DataError
 
 # Importing the source modules registers their readers.
-from dxlab.sources import census  # noqa: F401
+from dxlab.sources import census, ipss, mic, nstac, osaka  # noqa: F401
 
 SOURCES_LOG_ENV = "DXLAB_SOURCES_LOG"
 
@@ -90,11 +90,17 @@ def _log_source(item: Entry) -> None:
         fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def load(name: str, *, cache: bool = True) -> pd.DataFrame:
+TOTAL_REASON = ("published total row (all ages, both sexes or all areas); removed to avoid "
+                "double counting; load(..., totals=True) keeps it")
+
+
+def load(name: str, *, totals: bool = False, cache: bool = True) -> pd.DataFrame:
     """Load a catalogued dataset as a tidy, validated DataFrame.
 
     Args:
         name: a name from :func:`dxlab.catalog` (e.g. 'census_population_japan_age_sex').
+        totals: keep the published total rows (全体, 総数, 全国) with an ``is_total`` column;
+            by default they are dropped, and the drop is recorded in the accounting.
         cache: use and refresh the parquet cache in ``data/processed``.
     Returns:
         The tidy frame (RangeIndex) with ``attrs`` 'provenance', 'accounting', 'units'.
@@ -105,14 +111,31 @@ def load(name: str, *, cache: bool = True) -> pd.DataFrame:
     item = entry(name)
     path = verify(item)
     _log_source(item)
-    if cache:
-        cached = _read_cache(item)
-        if cached is not None:
-            cached.attrs.pop("dxlab_cache", None)
-            return cached
+    frame = _read_cache(item) if cache else None
+    if frame is None:
+        frame = _build(item, path, cache=cache)
+    frame.attrs.pop("dxlab_cache", None)
+    return _apply_totals(frame, totals)
+
+
+def _apply_totals(frame: pd.DataFrame, totals: bool) -> pd.DataFrame:
+    if "is_total" not in frame.columns:
+        return frame
+    if totals:
+        return frame
+    attrs = frame.attrs
+    account = RowAccount.from_dict(attrs["accounting"])
+    kept = account.drop(frame, frame["is_total"], TOTAL_REASON, index_is_line=False)
+    kept = kept.drop(columns="is_total").reset_index(drop=True)
+    account.check(len(kept))
+    kept.attrs = {**attrs, "accounting": account.to_dict()}
+    return kept
+
+
+def _build(item: Entry, path: Path, *, cache: bool) -> pd.DataFrame:
     reader = _sources.READERS.get(item.reader)
     if reader is None:
-        raise CatalogError(f"dataset {name!r} names unknown reader {item.reader!r}")
+        raise CatalogError(f"dataset {item.name!r} names unknown reader {item.reader!r}")
     frame, account = reader.read(path)
     account.check(len(frame))
     frame = _validate(reader, frame, path).reset_index(drop=True)

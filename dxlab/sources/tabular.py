@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -193,3 +194,36 @@ def check_unit(series: pd.Series, expected: Iterable[str], *, file: str | Path,
         line, value = _first_bad(series, bad)
         raise DataError("unit conflicts with the schema", file=file, row=line, column=column,
                         value=value, expected=f"unit in {sorted(expected)}")
+
+
+def check_prefectures(frame: pd.DataFrame, *, file: str | Path, code: str = "pref_code",
+                      name: str = "prefecture", national: str = "00") -> None:
+    """Check every (pref_code, prefecture) pair names the same JIS prefecture.
+
+    ``national`` ('00', 全国) is accepted with the name 全国.
+
+    Raises:
+        DataError: naming the first line with an unknown code or name, or a mismatch.
+    """
+    from dxlab.clean.areas import prefecture as lookup
+    from dxlab.errors import ParseError
+
+    pairs = frame[[code, name]].drop_duplicates()
+    for line, (c, n) in zip(pairs.index, pairs.itertuples(index=False), strict=True):
+        if c == national and n == "全国":
+            continue
+        try:
+            by_code = lookup(c) if re.fullmatch(r"[0-9]{2}", str(c)) else None
+        except ParseError:
+            by_code = None
+        if by_code is None:
+            raise DataError("prefecture code not found", file=file, row=line, column=code,
+                            value=c, expected="a JIS X 0401 code 01-47 (or 00 for 全国)")
+        try:
+            by_name = lookup(n)
+        except ParseError:
+            raise DataError("prefecture name not found", file=file, row=line, column=name,
+                            value=n, expected="one of the 47 prefecture names") from None
+        if by_name.code != by_code.code:
+            raise DataError(f"code {c} is {by_code.name}, not {n}", file=file, row=line,
+                            column=code, value=c, expected=by_name.code)
