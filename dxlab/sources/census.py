@@ -290,9 +290,9 @@ def read_census_c03(path: Path) -> tuple[pd.DataFrame, RowAccount]:
     bad = era != year
     if bad.any():
         line = raw.index[bad.fillna(True)][0]
+        label = f"{raw.loc[line, '元号']}{raw.loc[line, '和暦（年）']}"
         raise DataError("era year and Western year disagree", file=path, row=line,
-                        column="和暦（年）", value=f"{raw.loc[line, '元号']}{raw.loc[line, '和暦（年）']}",
-                        expected=str(year.loc[line]))
+                        column="和暦（年）", value=label, expected=str(year.loc[line]))
     frame = pd.DataFrame({"pref_code": raw["都道府県コード"].str.zfill(2),
                           "prefecture": raw["都道府県名"]}, index=raw.index)
     check_prefectures(frame, file=path)

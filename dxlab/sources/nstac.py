@@ -109,7 +109,6 @@ def read_ssdse_a(path: Path) -> tuple[pd.DataFrame, RowAccount]:
     if len(lines) < 4:
         raise DataError("SSDSE-A needs three header rows and data", file=path)
     import csv
-    import io
 
     codes, years, _names = (next(csv.reader([lines[i]])) for i in range(3))
     if not codes or not codes[0].startswith("SSDSE-A"):

@@ -11,8 +11,8 @@
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
