@@ -26,7 +26,7 @@ from dxlab.datasets import Entry, entry, verify
 from dxlab.errors import CatalogError, DataError
 
 # Importing the source modules registers their readers.
-from dxlab.sources import census, ipss, mic, nstac, osaka  # noqa: F401
+from dxlab.sources import census, estat, ipss, mic, nstac, osaka  # noqa: F401
 
 SOURCES_LOG_ENV = "DXLAB_SOURCES_LOG"
 
