@@ -48,8 +48,8 @@ MYNUMBER_DATES = sorted(p.name for p in (MIRROR / "mynumbercard").glob("2*")) if
 def test_every_municipal_table_reads_with_1741_rows():
     assert len(MYNUMBER_DATES) == 47
     for folder in MYNUMBER_DATES:
-        frame, account = mic.read_mynumber_municipal(MIRROR / "mynumbercard" / folder /
-                                                     "all_localgovs.csv")
+        frame, _ = mic.read_mynumber_municipal(MIRROR / "mynumbercard" / folder /
+                                               "all_localgovs.csv")
         assert len(frame) == 1741, folder
         assert frame["muni_code5"].notna().sum() >= 1739, folder
 

@@ -91,6 +91,7 @@ def test_csv_download_gives_the_same_values_as_json(tmp_path):
     assert from_csv["marker"].iloc[4] == "-"
     assert from_csv["year"].tolist() == [2015, 2015, 2020, 2020, 1945]
     assert str(from_csv["cat01"].dtype) == "category"
+    assert from_csv["area_code"].iloc[0] == "00000"  # codes stay text, zeros kept
 
 
 def test_csv_in_cp932_is_decoded(tmp_path):

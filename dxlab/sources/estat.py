@@ -269,16 +269,21 @@ def read_csv(path: str | Path) -> pd.DataFrame:
     if "RESULT" in meta and "STATUS" in meta["RESULT"]:
         _check_status(meta["RESULT"], path)
     skip = header_index
+    import csv
+
+    header_line = head.splitlines()[skip] if skip < len(head.splitlines()) else ""
+    names = next(csv.reader([header_line]), [])
+    # Every column is text (codes such as '00000' must keep their zeros); low-cardinality
+    # label columns are dictionary-encoded by the parser itself.
     table = pa_csv.read_csv(
         path,
         read_options=pa_csv.ReadOptions(skip_rows=skip, encoding=encoding,
                                         block_size=1 << 24),
-        convert_options=pa_csv.ConvertOptions(column_types={}, strings_can_be_null=False,
-                                              auto_dict_encode=False),
-        parse_options=pa_csv.ParseOptions(newlines_in_values=False),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={n: pa_arrow.string() for n in names}, strings_can_be_null=False,
+            auto_dict_encode=True, auto_dict_max_cardinality=50_000),
     )
     names = table.column_names
-    table = table.cast(pa_arrow.schema([(n, pa_arrow.string()) for n in names]))
     if "value" not in names:
         raise DataError("missing column 'value' in the VALUE header", file=path,
                         row=skip + 1, expected="tab_code,表章項目,…,unit,value")
@@ -294,12 +299,15 @@ def read_csv(path: str | Path) -> pd.DataFrame:
     tidy = pd.DataFrame(out)
     tidy["unit"] = _categorical(table["unit"]) if "unit" in names else pd.NA
     raw_values = table["value"]
+    if pa_arrow.types.is_dictionary(raw_values.type):
+        raw_values = raw_values.cast(pa_arrow.string())
     stripped = pc.replace_substring(raw_values, ",", "")
     is_num = pc.match_substring_regex(raw_values, _NUMBER)
     numbers = pc.if_else(is_num, stripped, None).cast(pa_arrow.float64())
     tidy["value"] = numbers.to_numpy(zero_copy_only=False)
-    marker = pd.Series(pd.NA, index=tidy.index, dtype="object")
-    meaning = pd.Series(pd.NA, index=tidy.index, dtype="object")
+    # Markers as categoricals: codes filled once per distinct marker string.
+    marker_codes = np.full(len(tidy), -1, dtype=np.int16)
+    found: list[str] = []
     not_num = pc.invert(pc.fill_null(is_num, False))
     if pc.any(not_num).as_py():
         rest = pc.filter(raw_values, not_num)
@@ -313,10 +321,14 @@ def read_csv(path: str | Path) -> pd.DataFrame:
                                 file=path, row=int(where[0]) + skip + 2, column="value",
                                 value=raw_marker,
                                 expected=f"a number or a NOTE marker ({listed})")
-            marker.iloc[where] = raw_marker
-            meaning.iloc[where] = notes[norm]
-    tidy["marker"] = marker
-    tidy["marker_meaning"] = meaning
+            marker_codes[where] = len(found)
+            found.append(raw_marker)
+    tidy["marker"] = pd.Categorical.from_codes(marker_codes, categories=found)
+    meanings = sorted({notes[normalize_text(m)] for m in found})
+    meaning_of = np.array([meanings.index(notes[normalize_text(m)]) for m in found] + [-1],
+                          dtype=np.int16)
+    tidy["marker_meaning"] = pd.Categorical.from_codes(meaning_of[marker_codes],
+                                                       categories=meanings)
     if "time" in classes:
         tidy = pd.concat([tidy, _time_from_categories(tidy["time_code"], tidy["time"])], axis=1)
     tidy.attrs["classes"] = classes
@@ -339,18 +351,39 @@ def _decode_head(data: bytes, path: Path) -> tuple[str, str]:
 
 
 def _categorical(column) -> pd.Series:
-    return column.dictionary_encode().to_pandas().astype("category")
+    if not pa_arrow.types.is_dictionary(column.type):
+        column = column.dictionary_encode()
+    out = column.to_pandas()
+    return out if isinstance(out.dtype, pd.CategoricalDtype) else out.astype("category")
 
 
 def _time_from_categories(codes: pd.Series, labels: pd.Series) -> pd.DataFrame:
-    pairs = pd.DataFrame({"c": codes.astype(str), "l": labels.astype(str)})
-    uniq = pairs.drop_duplicates()
-    parsed = _time_columns(uniq["c"], uniq["l"])
-    parsed.index = pd.MultiIndex.from_frame(uniq)
-    idx = pd.MultiIndex.from_frame(pairs)
-    out = parsed.reindex(idx).reset_index(drop=True)
-    out.index = codes.index
-    return out
+    """Parse time once per distinct code (with its first label) and broadcast by category
+    codes, so a million rows cost a few hundred parses."""
+    code_idx = codes.cat.codes.to_numpy()
+    label_idx = labels.cat.codes.to_numpy()
+    first_label = pd.Series(label_idx).groupby(code_idx).first()
+    cat_codes = pd.Series(codes.cat.categories[first_label.index].astype(str))
+    cat_labels = pd.Series(labels.cat.categories[first_label.to_numpy()].astype(str))
+    parsed = _time_columns(cat_codes, cat_labels)
+    lookup = np.full(len(codes.cat.categories), -1, dtype=np.int64)
+    lookup[first_label.index.to_numpy()] = np.arange(len(first_label))
+    rows = lookup[code_idx]
+
+    def spread(values: pd.Series) -> pd.Categorical:
+        uniq = pd.unique(values.astype("object"))
+        position = {v: k for k, v in enumerate(uniq)}
+        per_cat = np.array([position[v] for v in values.astype("object")], dtype=np.int32)
+        return pd.Categorical.from_codes(per_cat[rows], categories=pd.Index(uniq).dropna()
+                                         if not pd.isna(uniq).any() else list(uniq))
+
+    year = parsed["year"].to_numpy(dtype="float64", na_value=np.nan)[rows]
+    return pd.DataFrame({
+        "year": pd.array(np.where(np.isnan(year), None, year), dtype="Int64")
+        if np.isnan(year).any() else pd.array(year.astype("int64"), dtype="Int64"),
+        "period": spread(parsed["period"]),
+        "period_start": spread(parsed["period_start"].fillna("")),
+    }, index=codes.index)
 
 
 # --------------------------------------------------------------------------- read
