@@ -273,7 +273,7 @@ def carried_rates(rates: pd.Series, years_ahead: float, *, cap: float = 1.0) -> 
     published rates above 100% (oldest men) are artefacts of stale denominators.
     """
     base = _single_year_rates(rates)
-    k = int(round(years_ahead))
+    k = int(np.rint(years_ahead))
     ages = np.arange(MAX_AGE + 1)
     source = ages - k
     carried = np.where(source >= 0, base[np.clip(source, 0, MAX_AGE)], base)
@@ -366,10 +366,11 @@ def majority_sensitivity(pop_projection: pd.DataFrame, rates: pd.Series, rates_y
     return out
 
 
-def band_rates(frame: pd.DataFrame, bands: str | Sequence[str]) -> pd.DataFrame:
+def band_rates(frame: pd.DataFrame, bands: str | Sequence[str], *, by: Sequence[str] = ()
+               ) -> pd.DataFrame:
     """Rates for coarser bands (e.g. 0-14 / 15-59 / 60+) from counts (cards and population
-    summed by band; partial overlaps split uniformly)."""
-    counts = reband(frame, bands, value=["cards_issued", "population"])
+    summed by band; partial overlaps split uniformly), per ``by`` group."""
+    counts = reband(frame, bands, value=["cards_issued", "population"], by=list(by))
     counts["rate"] = counts["cards_issued"] / counts["population"]
     return counts
 
@@ -377,3 +378,63 @@ def band_rates(frame: pd.DataFrame, bands: str | Sequence[str]) -> pd.DataFrame:
 def bands_from(labels: Sequence[str]) -> list[str]:
     """Canonical band labels: ['0～4歳', '90歳以上'] → ['0-4', '90+']."""
     return [age_label(*b) for b in parse_bands(list(labels))]
+
+
+# --------------------------------------------------------------------------- card tables
+
+
+def card_rates(cards: pd.DataFrame, *, top: int = 90, sexes: Sequence[str] = ("total",)
+               ) -> pd.DataFrame:
+    """My Number Card rates by reference date, sex and age band with one common top band.
+
+    Args:
+        cards: ``dxlab.load('mic_mynumber_card_age_sex', totals=True)``.
+        top: collapse bands at and above this age (90: the top band published from
+            2022-05-01; earlier dates publish 90-94, 95-99, 100+).
+        sexes: which sex rows ('male', 'female', 'total').
+    Returns:
+        Long frame: reference_date, sex, age_group, age_lo, age_hi, cards_issued,
+        population, rate (fraction), rate_percent.
+    """
+    rows = cards[(cards["age_group"] != "total") & cards["sex"].isin(list(sexes))]
+    out = rates_from_counts(rows, top=top, by=["reference_date", "sex"])
+    out["rate_percent"] = 100 * out["rate"]
+    return out
+
+
+def rates_at(rates: pd.DataFrame, date: str, *, sex: str = "total") -> pd.DataFrame:
+    """Rows of a :func:`card_rates` frame for one date and sex, indexed by age band.
+
+    Raises:
+        DataError: the date is not a published reference date (listing those that are).
+    """
+    dates = sorted(rates["reference_date"].unique())
+    if date not in dates:
+        raise DataError(f"no My Number Card table for {date}",
+                        expected=f"one of {', '.join(dates)}")
+    sel = rates[(rates["reference_date"] == date) & (rates["sex"] == sex)]
+    return sel.set_index("age_group")
+
+
+def overall_check(cards: pd.DataFrame, *, sex: str = "total") -> pd.DataFrame:
+    """Per reference date: the overall rate recomputed from the age bands against the
+    published all-ages figure (全体).
+
+    Returns:
+        DataFrame indexed by reference_date: ``published_percent`` (as printed, 1 dp),
+        ``total_recomputed_percent`` (全体 cards ÷ 全体 population), ``bands_percent``
+        (Σ band cards ÷ Σ band population), ``population_gap`` (全体 − Σ bands, persons)
+        and ``difference_points`` (bands − published, percentage points).
+    """
+    sel = cards[cards["sex"] == sex]
+    tot = sel[sel["age_group"] == "total"].set_index("reference_date")
+    bands = sel[sel["age_group"] != "total"].groupby("reference_date")[
+        ["cards_issued", "population"]].sum()
+    out = pd.DataFrame({
+        "published_percent": tot["issuance_rate_percent"],
+        "total_recomputed_percent": 100 * tot["cards_issued"] / tot["population"],
+        "bands_percent": 100 * bands["cards_issued"] / bands["population"],
+        "population_gap": tot["population"] - bands["population"],
+    })
+    out["difference_points"] = out["bands_percent"] - out["published_percent"]
+    return out

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import matplotlib_fontja
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -59,7 +60,7 @@ def pyramid(
     title: str | None = None,
     labels: tuple[str, str] | None = None,
     percent: bool = False,
-    colors: Mapping[str, str] | None = None,
+    colors: Mapping[str, object] | tuple[Mapping[str, object], Mapping[str, object]] | None = None,
 ) -> Figure:
     """Draw a population pyramid: males to the left, females to the right.
 
@@ -71,7 +72,8 @@ def pyramid(
         title: figure title.
         labels: legend labels for (current, compare), e.g. ('2020年', '1970年').
         percent: plot shares of the total (%) instead of persons (millions).
-        colors: optional per-band bar colours {age_group: colour}, e.g. by adoption rate.
+        colors: optional per-band bar colours {age_group: colour} for both sexes, or a pair
+            (male colours, female colours), e.g. by each sex's adoption rate.
     Returns:
         The matplotlib Figure.
     Raises:
@@ -85,9 +87,10 @@ def pyramid(
     m_col, f_col = ("male_percent", "female_percent") if percent else ("male", "female")
     y = range(len(current))
     label_now, label_then = labels or ("", "")
-    male_colors = [colors.get(a, MALE_COLOR) for a in current.index] if colors else MALE_COLOR
-    female_colors = ([colors.get(a, FEMALE_COLOR) for a in current.index]
-                     if colors else FEMALE_COLOR)
+    m_map, f_map = colors if isinstance(colors, tuple) else (colors, colors)
+    male_colors = [m_map.get(a, MALE_COLOR) for a in current.index] if m_map else MALE_COLOR
+    female_colors = ([f_map.get(a, FEMALE_COLOR) for a in current.index]
+                     if f_map else FEMALE_COLOR)
     ax.barh(y, -current[m_col], color=male_colors, height=0.85,
             label=f"男性 {label_now}".strip())
     ax.barh(y, current[f_col], color=female_colors, height=0.85,
@@ -145,4 +148,129 @@ def band_shares_bar(shares: pd.DataFrame, *, ax: Axes | None = None, title: str 
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=len(wide.columns))
     if title:
         ax.set_title(title)
+    return fig
+
+
+def _percent_axis(ax: Axes, axis: str = "y") -> None:
+    fmt = mpl.ticker.FuncFormatter(lambda v, _p: f"{v:.0f}%")
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def adoption_heatmap(rates: pd.DataFrame, *, value: str = "rate_percent",
+                     title: str | None = None, ax: Axes | None = None) -> Figure:
+    """Age band (rows, oldest on top) × reference date (columns) heatmap of a rate (%)."""
+    import seaborn as sns
+
+    use_style()
+    wide = rates.pivot_table(index=["age_lo", "age_group"], columns="reference_date",
+                             values=value, observed=True)
+    wide = wide.sort_index(level=0, ascending=False).droplevel(0)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(12, 6.5))
+    else:
+        fig = ax.figure
+    sns.heatmap(wide, ax=ax, cmap="viridis", vmin=0, vmax=max(100, float(wide.max().max())),
+                cbar_kws={"label": "交付率 (%)"}, linewidths=0.2)
+    ax.set_xlabel("基準日")
+    ax.set_ylabel("年齢 (歳)")
+    ax.set_xticklabels([t.get_text()[:7] for t in ax.get_xticklabels()], rotation=90)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def rate_lines(frame: pd.DataFrame, *, x: str, y: str, hue: str, title: str | None = None,
+               ylabel: str = "交付率 (%)", ax: Axes | None = None, percent: bool = True,
+               legend_title: str | None = None) -> Figure:
+    """One line per ``hue`` group of ``y`` against ``x`` (dates parsed when they are text)."""
+    use_style()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(10, 5.5))
+    else:
+        fig = ax.figure
+    groups = frame[hue].drop_duplicates().tolist()
+    cmap = mpl.colormaps["viridis"].resampled(max(len(groups), 2))
+    for i, g in enumerate(groups):
+        part = frame[frame[hue] == g]
+        xs = pd.to_datetime(part[x]) if part[x].dtype == object or str(part[x].dtype) in (
+            "str", "string") else part[x]
+        ax.plot(xs, part[y], color=cmap(i), marker="o", markersize=2.5, linewidth=1.3,
+                label=str(g))
+    ax.set_ylabel(ylabel)
+    if percent:
+        _percent_axis(ax)
+    ax.legend(title=legend_title, ncol=2, fontsize=8, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0))
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def kitagawa_bars(decomposition: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Composition and rate effects per age band (percentage points) and their totals."""
+    use_style()
+    fig, (ax, ax_tot) = plt.subplots(1, 2, figsize=(12, 5),
+                                     gridspec_kw={"width_ratios": [4, 1]})
+    idx = np.arange(len(decomposition))
+    ax.bar(idx - 0.2, 100 * decomposition["composition"], width=0.4, color=PALETTE[3],
+           label="構成効果 (ピラミッドの変化)")
+    ax.bar(idx + 0.2, 100 * decomposition["rate"], width=0.4, color=PALETTE[0],
+           label="率効果 (年齢内の普及)")
+    ax.set_xticks(idx, decomposition.index, rotation=60)
+    ax.set_xlabel("年齢 (歳)")
+    ax.set_ylabel("全体の交付率への寄与 (ポイント)")
+    ax.axhline(0, color="#444444", linewidth=0.8)
+    ax.legend(loc="upper left")
+    total = decomposition.attrs["total"]
+    names = ["構成効果", "率効果", "変化計"]
+    vals = [100 * total["composition"], 100 * total["rate"], 100 * total["change"]]
+    ax_tot.bar(names, vals, color=[PALETTE[3], PALETTE[0], PALETTE[5]])
+    for i, v in enumerate(vals):
+        ax_tot.text(i, v, f"{v:+.2f}", ha="center", va="bottom", fontsize=10)
+    ax_tot.set_title("合計 (ポイント)")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def projection_lines(projection: pd.DataFrame, *, observed: pd.Series | None = None,
+                     title: str | None = None) -> Figure:
+    """Projected overall rates (fractions) per method, with observed points if given."""
+    use_style()
+    fig, ax = plt.subplots(figsize=(9, 5))
+    names = {"constant": "年齢別の率を固定", "cohort": "コーホートが率を持ち越す (上限100%)"}
+    for i, col in enumerate(projection.columns):
+        ax.plot(projection.index, 100 * projection[col], marker="o", color=PALETTE[i],
+                label=names.get(col, col))
+    if observed is not None:
+        ax.plot(observed.index, 100 * observed.to_numpy(), "k.", label="実績 (交付率)")
+    ax.set_xlabel("年")
+    ax.set_ylabel("全体の交付率 (%)")
+    _percent_axis(ax)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def adoption_colors(rates: pd.Series, *, cmap: str = "viridis", vmax: float = 1.0
+                    ) -> tuple[dict[str, tuple], mpl.cm.ScalarMappable]:
+    """Colours for age bands from their rates (fractions), and a mappable for a colour bar."""
+    norm = mpl.colors.Normalize(vmin=0, vmax=vmax)
+    mapper = mpl.cm.ScalarMappable(norm=norm, cmap=cmap)
+    return {band: mapper.to_rgba(r) for band, r in rates.items()}, mapper
+
+
+def pyramid_by_adoption(current: pd.DataFrame, male_rates: pd.Series,
+                        female_rates: pd.Series, *, title: str | None = None,
+                        labels: tuple[str, str] | None = None) -> Figure:
+    """A pyramid whose bars are coloured by each band's and sex's adoption rate (fractions,
+    indexed like ``current``), with a colour bar."""
+    male, mapper = adoption_colors(male_rates)
+    female, _ = adoption_colors(female_rates)
+    fig = pyramid(current, colors=(male, female), title=title, labels=labels)
+    bar = fig.colorbar(mapper, ax=fig.axes[0], fraction=0.04, pad=0.02)
+    bar.set_label("マイナンバーカード交付率")
+    bar.ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
     return fig
