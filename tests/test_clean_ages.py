@@ -122,3 +122,8 @@ def test_reband_conserves_the_total(counts):
     rows = [(5 * i, 5 * i + 4, c) for i, c in enumerate(counts[:-1])] + [(85, None, counts[-1])]
     out = reband(_frame(rows), "0-14,15-59,60+")
     assert out["population"].sum() == pytest.approx(sum(counts))
+
+
+def test_parse_age_band_accepts_a_series():
+    out = parse_age_band(pd.Series(["15～19歳", "85歳以上", "年齢不詳"]))
+    assert out["age_group"].tolist() == ["15-19", "85+", "unknown"]

@@ -85,3 +85,13 @@ def test_any_key_resolves_or_raises_dxlab_error(text):
     except DxlabError:
         return
     assert code in {p.code for p in PREFECTURES}
+
+
+def test_series_versions_name_the_bad_row():
+    import pandas as pd
+
+    s = pd.Series(["東京都", "大阪", None], name="pref")
+    assert pref_code(s).tolist()[:2] == ["13", "27"]
+    assert with_check_digit(pd.Series(["13101", "28100"])).tolist() == ["131016", "281000"]
+    with pytest.raises(ParseError, match=r"row 1, column 'code': wrong check digit"):
+        strip_check_digit(pd.Series(["131016", "131017"], name="code"))

@@ -91,3 +91,42 @@ def test_estat_time_code_falls_back_to_label():
 def test_time_labels(label, period, start):
     tp = parse_time_label(label)
     assert (tp.period, tp.start.isoformat()) == (period, start)
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dxlab.errors import DxlabError  # noqa: E402
+
+
+@given(st.text(max_size=12))
+def test_any_label_parses_or_raises_dxlab_error(text):
+    for func in (to_gregorian_year, to_fiscal_year, parse_time_label):
+        try:
+            result = func(text)
+        except DxlabError:
+            continue
+        assert result is not None
+
+
+@given(st.sampled_from(["明治", "大正", "昭和", "平成", "令和"]), st.integers(1, 99))
+def test_era_years_map_to_offsets(era, n):
+    from dxlab.clean import ERA_OFFSETS
+
+    assert to_gregorian_year(f"{era}{n}年") == ERA_OFFSETS[era] + n
+    assert to_fiscal_year(f"{era}{n}年度") == ERA_OFFSETS[era] + n
+
+
+@given(st.from_regex(r"\A[0-9]{10}\Z"))
+def test_any_ten_digit_code_parses_or_raises_dxlab_error(code):
+    try:
+        tp = parse_estat_time_code(code)
+    except DxlabError:
+        return
+    assert tp.start <= tp.end
+
+
+@pytest.mark.parametrize("label", ["0000年", "2015年13月", "2015年2月30日"])
+def test_impossible_dates_are_parse_errors(label):
+    with pytest.raises(ParseError):
+        parse_time_label(label)

@@ -81,3 +81,8 @@ def test_any_text_parses_or_raises_dxlab_error(text):
 @given(st.integers(min_value=-10**12, max_value=10**12))
 def test_formatted_integers_round_trip(n):
     assert parse_number(f"{n:,}件").value == n
+
+
+def test_parse_number_accepts_a_series():
+    out = parse_number(pd.Series(["134.2万人", "3名程度"]))
+    assert out["value"].tolist() == [1_342_000, 3] and out["approx"].tolist() == [False, True]

@@ -45,16 +45,20 @@ def is_total_age(label: str) -> bool:
     return normalize_text(str(label)).lower() in TOTAL_AGE_LABELS
 
 
-def parse_age_band(label: str) -> AgeBand | None:
+def parse_age_band(label: str | pd.Series) -> AgeBand | pd.DataFrame | None:
     """Parse an age label to ``(age_lo, age_hi)``, inclusive; ``age_hi`` None when open.
 
     Examples: '15～19歳' → (15, 19); '0～4歳' → (0, 4); '6-12' → (6, 12); '85歳以上' →
     (85, None); '80+' → (80, None); '15歳未満' → (0, 14); '20代' → (20, 29);
     '60代前半' → (60, 64); '90歳' → (90, 90); '年齢不詳' → None.
 
+    A Series returns the DataFrame of :func:`parse_age_bands` (age_lo, age_hi, age_group).
+
     Raises:
         ParseError: a total label ('総数'), a reversed range, or anything unrecognised.
     """
+    if isinstance(label, pd.Series):
+        return parse_age_bands(label)
     if not isinstance(label, str):
         raise ParseError("age label must be text", value=label)
     text = normalize_text(label).replace(" ", "")

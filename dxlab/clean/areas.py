@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pandas as pd
+
 from dxlab.clean.text import normalize_text
 from dxlab.errors import ParseError
 
@@ -90,12 +92,12 @@ def prefecture(key: str | int) -> Prefecture:
     return found
 
 
-def pref_code(key: str | int) -> str:
+def _pref_code_one(key: str | int) -> str:
     """Two-digit JIS X 0401 code of a prefecture: '東京' → '13', '大阪府' → '27'."""
     return prefecture(key).code
 
 
-def pref_name(key: str | int) -> str:
+def _pref_name_one(key: str | int) -> str:
     """Official Japanese name of a prefecture: '13' → '東京都'."""
     return prefecture(key).name
 
@@ -108,7 +110,7 @@ def check_digit(code5: str) -> str:
     return str((11 - total % 11) % 10)
 
 
-def with_check_digit(code: str | int) -> str:
+def _with_check_digit_one(code: str | int) -> str:
     """5-digit local-government code → 6-digit code with check digit: '13101' → '131016'.
 
     An int loses its leading zero in many files (1100 for 札幌市 01100); it is zero-padded.
@@ -119,14 +121,14 @@ def with_check_digit(code: str | int) -> str:
     """
     text = f"{code:05d}" if isinstance(code, int) else normalize_text(str(code))
     if re.fullmatch(r"[0-9]{6}", text):
-        return strip_check_digit(text) + text[5]
+        return _strip_check_digit_one(text) + text[5]
     if not re.fullmatch(r"[0-9]{5}", text):
         raise ParseError("local-government code must have 5 digits (or 6 with check digit)",
                          value=code)
     return text + check_digit(text)
 
 
-def strip_check_digit(code: str | int) -> str:
+def _strip_check_digit_one(code: str | int) -> str:
     """6-digit code with check digit → 5-digit code, verifying the digit: '281000' → '28100'.
 
     Ints are zero-padded to 6 digits (11002 → '011002').
@@ -173,3 +175,50 @@ def parse_estat_area_code(code: str) -> dict[str, str | None]:
     if text.endswith("000"):
         return {"level": "prefecture", "pref_code": pc, "muni_code5": None}
     return {"level": "municipality", "pref_code": pc, "muni_code5": text}
+
+
+def _series_or_scalar(func, value, name: str):
+    if isinstance(value, pd.Series):
+        out = {}
+        for v in value.dropna().unique():
+            try:
+                out[v] = func(v)
+            except ParseError as err:
+                row = value.index[value == v][0]
+                raise err.located(row=row, column=value.name) from None
+        return value.map(out)
+    return func(value)
+
+
+def pref_code(key: str | int | pd.Series) -> str | pd.Series:
+    """Two-digit JIS X 0401 code of a prefecture: '東京' → '13', '大阪府' → '27'.
+    A Series is converted per distinct value; errors name the row."""
+    return _series_or_scalar(_pref_code_one, key, "pref_code")
+
+
+def pref_name(key: str | int | pd.Series) -> str | pd.Series:
+    """Official Japanese name of a prefecture: '13' → '東京都' (scalar or Series)."""
+    return _series_or_scalar(_pref_name_one, key, "pref_name")
+
+
+def with_check_digit(code: str | int | pd.Series) -> str | pd.Series:
+    """5-digit local-government code → 6-digit code with check digit: '13101' → '131016'.
+
+    An int loses its leading zero in many files (1100 for 札幌市 01100); it is zero-padded.
+    A 6-digit code is verified and returned unchanged. Scalar or Series.
+
+    Raises:
+        ParseError: wrong length, non-digits, or a 6-digit code whose check digit is wrong.
+    """
+    return _series_or_scalar(_with_check_digit_one, code, "with_check_digit")
+
+
+def strip_check_digit(code: str | int | pd.Series) -> str | pd.Series:
+    """6-digit code with check digit → 5-digit code, verifying the digit: '281000' → '28100'.
+
+    Ints are zero-padded to 6 digits (11002 → '011002'). Scalar or Series.
+
+    Raises:
+        ParseError: when the check digit is wrong, naming the expected digit.
+    """
+    return _series_or_scalar(_strip_check_digit_one, code, "strip_check_digit")

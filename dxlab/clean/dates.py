@@ -44,6 +44,8 @@ def _year_and_suffix(label: str, *, what: str) -> tuple[int, str | None]:
         return ERA_OFFSETS[era] + n, m["suffix"]
     m = _WESTERN_YEAR.match(text)
     if m:
+        if int(m["y"]) < 1:
+            raise ParseError(f"{what}: year 0 does not exist", value=label)
         return int(m["y"]), m["suffix"]
     m = _FY_PREFIX.match(text)
     if m:
@@ -176,6 +178,9 @@ def parse_estat_time_code(code: str) -> TimePeriod:
     year, kind, m1, m2 = int(text[:4]), text[4:6], int(text[6:8]), int(text[8:10])
     if kind not in ("00", "10"):
         raise ParseError("unknown e-Stat time code kind", value=code, expected="'00' or '10'")
+    if not 1800 <= year <= 2200:
+        raise ParseError("year out of range in e-Stat time code", value=code,
+                         expected="a year between 1800 and 2200")
     fiscal = kind == "10"
     if m1 == 0 and m2 == 0:
         if fiscal:
@@ -205,8 +210,17 @@ def parse_time_label(label: str) -> TimePeriod:
     """Parse a Japanese time label: '2015年', '令和5年度', '1996年10月1日現在', '2007年1~3月期'.
 
     Raises:
-        ParseError: when no year can be found.
+        ParseError: when no year can be found, or the month or day does not exist.
     """
+    try:
+        return _parse_time_label(label)
+    except ValueError as exc:
+        if isinstance(exc, ParseError):
+            raise
+        raise ParseError(f"not a calendar date: {exc}", value=label) from None
+
+
+def _parse_time_label(label: str) -> TimePeriod:
     text = normalize_text(str(label))
     year, suffix = _year_and_suffix(text, what="parse_time_label")
     if suffix == "年度":

@@ -188,7 +188,7 @@ def _to_number(value: Decimal) -> float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def parse_number(text: str) -> ParsedNumber:
+def parse_number(text: str | pd.Series) -> ParsedNumber | pd.DataFrame:
     """Read one number with its unit and qualifiers from Japanese text.
 
     Examples:
@@ -198,10 +198,13 @@ def parse_number(text: str) -> ParsedNumber:
         '約3.0千万円' → 30000000, '円', approx True;  '一万二千三百' → 12300;
         '△1,234' → -1234.
     Returns:
-        :class:`ParsedNumber` (``.value``, ``.unit``, ``.approx``, ``.bound``, ``.per``).
+        :class:`ParsedNumber` (``.value``, ``.unit``, ``.approx``, ``.bound``, ``.per``);
+        for a Series, the DataFrame of :func:`parse_numbers`.
     Raises:
         ParseError: no number, or a cell holding more than one number.
     """
+    if isinstance(text, pd.Series):
+        return parse_numbers(text)
     return _parse_one(text)
 
 
