@@ -112,17 +112,25 @@ def age_label(lo: int, hi: int | None) -> str:
     return f"{lo}" if lo == hi else f"{lo}-{hi}"
 
 
-def parse_age_bands(labels: pd.Series) -> pd.DataFrame:
+def parse_age_bands(labels: pd.Series, *, total_labels: Iterable[str] = ()) -> pd.DataFrame:
     """Vectorised :func:`parse_age_band` (once per distinct label).
 
+    Args:
+        labels: age labels.
+        total_labels: labels that mark an all-ages total row in this table ('total', '総数');
+            they get ``age_group`` 'total' and missing ages instead of an error.
     Returns:
         DataFrame aligned to ``labels`` with nullable Int64 ``age_lo``, ``age_hi`` and a
-        normalised ``age_group`` ('15-19', '85+', 'unknown').
+        normalised ``age_group`` ('15-19', '85+', 'unknown', 'total').
     Raises:
         ParseError: naming the first row (index label) whose label is not an age band.
     """
+    totals = set(total_labels)
     table: dict[str, tuple[object, object, str]] = {}
     for label in labels.dropna().unique():
+        if label in totals:
+            table[label] = (pd.NA, pd.NA, "total")
+            continue
         try:
             band = parse_age_band(label)
         except ParseError as err:

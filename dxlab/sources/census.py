@@ -130,8 +130,8 @@ def read_population_japan_age_sex(path: Path) -> tuple[pd.DataFrame, RowAccount]
                        "sex=total derived by the collector as male + female (not published); "
                        "removed to avoid double counting")
     check_values(raw["sex"], ["male", "female", "total"], file=path, column="sex")
-    is_age_total = raw["age_group"] == "total"
-    ages = parse_age_bands(raw["age_group"].where(~is_age_total, "年齢不詳"))
+    ages = parse_age_bands(raw["age_group"], total_labels={"total"})
+    is_age_total = ages["age_group"] == "total"
     population, rounding = persons_from(raw, path)
     statistic = raw["statistic"].str.startswith("国勢調査").map(
         {True: "census", False: "population_estimates"})
@@ -140,7 +140,7 @@ def read_population_japan_age_sex(path: Path) -> tuple[pd.DataFrame, RowAccount]
         "reference_date": raw["reference_date"].astype(str),
         "statistic": statistic.astype(str),
         "sex": raw["sex"].astype(str),
-        "age_group": ages["age_group"].where(~is_age_total, "total").astype(str),
+        "age_group": ages["age_group"].astype(str),
         "age_lo": ages["age_lo"],
         "age_hi": ages["age_hi"],
         "population": population,
@@ -228,15 +228,15 @@ def read_population_prefecture_age(path: Path) -> tuple[pd.DataFrame, RowAccount
                                "source_url"])
     check_values(raw["sex"], ["total"], file=path, column="sex")
     check_prefectures(raw, file=path)
-    is_age_total = raw["age_band"] == "total"
-    ages = parse_age_bands(raw["age_band"].where(~is_age_total, "年齢不詳"))
+    ages = parse_age_bands(raw["age_band"], total_labels={"total"})
+    is_age_total = ages["age_group"] == "total"
     population, rounding = persons_from(raw, path, allowed=("thousand persons",))
     out = pd.DataFrame({
         "year": to_int(raw["year"], file=path, column="year").astype("int64"),
         "reference_date": raw["reference_date"].astype(str),
         "pref_code": raw["pref_code"].astype(str),
         "prefecture": raw["prefecture"].astype(str),
-        "age_group": ages["age_group"].where(~is_age_total, "total").astype(str),
+        "age_group": ages["age_group"].astype(str),
         "age_lo": ages["age_lo"],
         "age_hi": ages["age_hi"],
         "population": population,
@@ -296,8 +296,8 @@ def read_census_c03(path: Path) -> tuple[pd.DataFrame, RowAccount]:
     frame = pd.DataFrame({"pref_code": raw["都道府県コード"].str.zfill(2),
                           "prefecture": raw["都道府県名"]}, index=raw.index)
     check_prefectures(frame, file=path)
-    is_total_age = raw["年齢5歳階級"] == "総数"
-    ages = parse_age_bands(raw["年齢5歳階級"].where(~is_total_age, "年齢不詳"))
+    ages = parse_age_bands(raw["年齢5歳階級"], total_labels={"総数"})
+    is_total_age = ages["age_group"] == "total"
     parts = []
     for sex, col in (("total", "人口（総数）"), ("male", "人口（男）"), ("female", "人口（女）")):
         values = raw[col].where(raw[col] != "-", None)
@@ -306,7 +306,7 @@ def read_census_c03(path: Path) -> tuple[pd.DataFrame, RowAccount]:
             "pref_code": frame["pref_code"].astype(str),
             "prefecture": frame["prefecture"].astype(str),
             "sex": sex,
-            "age_group": ages["age_group"].where(~is_total_age, "total").astype(str),
+            "age_group": ages["age_group"].astype(str),
             "age_lo": ages["age_lo"],
             "age_hi": ages["age_hi"],
             "population": to_int(values, file=path, column=col, allow_missing=True),

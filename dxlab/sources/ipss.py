@@ -115,8 +115,8 @@ def read_projection_japan_age3(path: Path) -> tuple[pd.DataFrame, RowAccount]:
             raise DataError("year disagrees with its era label", file=path, row=line,
                             column="year", value=int(year.loc[line]),
                             expected=f"{era_year} ({label})")
-    is_total = raw["age_band"] == "total"
-    ages = parse_age_bands(raw["age_band"].where(~is_total, "年齢不詳"))
+    ages = parse_age_bands(raw["age_band"], total_labels={"total"})
+    is_total = ages["age_group"] == "total"
     number = to_float(raw["value"], file=path, column="value")
     factor = raw["unit"].map({**UNIT_FACTORS, "percent": 1}).astype(float)
     out = pd.DataFrame({
@@ -124,7 +124,7 @@ def read_projection_japan_age3(path: Path) -> tuple[pd.DataFrame, RowAccount]:
         "variant": raw["variant"].astype(str),
         "series_type": raw["series_type"].astype(str),
         "year": year.astype("int64"),
-        "age_group": ages["age_group"].where(~is_total, "total").astype(str),
+        "age_group": ages["age_group"].astype(str),
         "age_lo": ages["age_lo"],
         "age_hi": ages["age_hi"],
         "indicator": raw["indicator"].astype(str),

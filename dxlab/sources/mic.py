@@ -66,10 +66,10 @@ def read_mynumber_age_sex(path: Path) -> tuple[pd.DataFrame, RowAccount]:
                                "population", "cards_issued", "issuance_rate_percent",
                                "share_of_all_cards_percent", "value_status"])
     check_values(raw["sex"], ["male", "female", "total"], file=path, column="sex")
-    is_age_total = raw["age_group"] == "total"
-    ages = parse_age_bands(raw["age_group"].where(~is_age_total, "年齢不詳"))
+    ages = parse_age_bands(raw["age_group"], total_labels={"total"})
+    is_age_total = ages["age_group"] == "total"
     # the raw label must agree with the normalised one
-    raw_ages = parse_age_bands(raw["age_label_raw"].where(~is_age_total, "年齢不詳"))
+    raw_ages = parse_age_bands(raw["age_label_raw"], total_labels={"全体"})
     bad = (ages["age_group"] != raw_ages["age_group"])
     if bad.any():
         line = raw.index[bad][0]
@@ -81,7 +81,7 @@ def read_mynumber_age_sex(path: Path) -> tuple[pd.DataFrame, RowAccount]:
         "population_reference_date": raw["population_reference_date"].astype(str),
         "cards_reference_date": raw["cards_reference_date"].astype(str),
         "sex": raw["sex"].astype(str),
-        "age_group": ages["age_group"].where(~is_age_total, "total").astype(str),
+        "age_group": ages["age_group"].astype(str),
         "age_lo": ages["age_lo"],
         "age_hi": ages["age_hi"],
         "population": to_int(raw["population"], file=path, column="population").astype("int64"),
