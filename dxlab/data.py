@@ -1,9 +1,9 @@
 """``dxlab.load``: catalogued raw file → verified, cleaned, validated tidy frame (cached).
 
 Steps: look the entry up; verify the raw file's sha256; return the parquet cache when its
-recorded raw sha256 and dxlab version match (a stale or unreadable cache is rebuilt, never
-trusted); else run the registered reader, check the row accounting balances, validate with
-the reader's pandera schema, and write the cache atomically.
+recorded raw sha256, dxlab version and reader source hash all match (a stale or unreadable
+cache is rebuilt, never trusted); else run the registered reader, check the row accounting
+balances, validate with the reader's pandera schema, and write the cache atomically.
 
 The frame carries ``attrs['provenance']`` (the catalog entry), ``attrs['accounting']``
 (rows in, dropped with reasons) and ``attrs['units']`` (column → unit).
@@ -11,8 +11,10 @@ The frame carries ``attrs['provenance']`` (the catalog entry), ``attrs['accounti
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -35,6 +37,22 @@ def _cache_path(item: Entry) -> Path:
     return paths.processed_dir() / f"{item.name}.parquet"
 
 
+def _reader_fingerprint(item: Entry) -> str:
+    """sha256 of the source file defining the dataset's reader: a changed reader invalidates
+    the cache even when the dxlab version is unchanged (as during development)."""
+    reader = _sources.READERS.get(item.reader)
+    if reader is None:
+        return ""
+    module = sys.modules.get(reader.read.__module__)
+    source = getattr(module, "__file__", None)
+    return hashlib.sha256(Path(source).read_bytes()).hexdigest() if source else ""
+
+
+def _cache_key(item: Entry) -> dict[str, str]:
+    return {"raw_sha256": item.sha256, "dxlab_version": __version__,
+            "reader_sha256": _reader_fingerprint(item)}
+
+
 def _read_cache(item: Entry) -> pd.DataFrame | None:
     path = _cache_path(item)
     if not path.is_file():
@@ -43,8 +61,7 @@ def _read_cache(item: Entry) -> pd.DataFrame | None:
         frame = pd.read_parquet(path)
     except Exception:  # a corrupt cache is rebuilt, never trusted
         return None
-    meta = frame.attrs.get("dxlab_cache", {})
-    if meta.get("raw_sha256") != item.sha256 or meta.get("dxlab_version") != __version__:
+    if frame.attrs.get("dxlab_cache") != _cache_key(item):
         return None
     return frame
 
@@ -146,8 +163,7 @@ def _build(item: Entry, path: Path, *, cache: bool) -> pd.DataFrame:
     }
     if cache:
         stored = frame.copy()
-        stored.attrs = {**frame.attrs,
-                        "dxlab_cache": {"raw_sha256": item.sha256, "dxlab_version": __version__}}
+        stored.attrs = {**frame.attrs, "dxlab_cache": _cache_key(item)}
         _write_cache(item, stored)
     return frame
 
