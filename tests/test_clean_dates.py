@@ -130,3 +130,9 @@ def test_any_ten_digit_code_parses_or_raises_dxlab_error(code):
 def test_impossible_dates_are_parse_errors(label):
     with pytest.raises(ParseError):
         parse_time_label(label)
+
+
+def test_series_errors_name_the_row_and_column():
+    s = pd.Series(["令和5年度", "天平5年度"], index=[7, 8], name="fiscal_year_raw")
+    with pytest.raises(ParseError, match=r"row 8, column 'fiscal_year_raw'.*unknown era"):
+        to_fiscal_year(s)

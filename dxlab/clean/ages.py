@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from dxlab.clean.text import normalize_text
+from dxlab.clean.text import apply_unique, normalize_text
 from dxlab.errors import ParseError
 
 AgeBand = tuple[int, int | None]
@@ -126,17 +126,14 @@ def parse_age_bands(labels: pd.Series, *, total_labels: Iterable[str] = ()) -> p
         ParseError: naming the first row (index label) whose label is not an age band.
     """
     totals = set(total_labels)
-    table: dict[str, tuple[object, object, str]] = {}
-    for label in labels.dropna().unique():
+
+    def one(label: str) -> tuple[object, object, str]:
         if label in totals:
-            table[label] = (pd.NA, pd.NA, "total")
-            continue
-        try:
-            band = parse_age_band(label)
-        except ParseError as err:
-            row = labels.index[labels == label][0]
-            raise err.located(row=row, column=labels.name) from None
-        table[label] = (pd.NA, pd.NA, "unknown") if band is None else (*band, age_label(*band))
+            return (pd.NA, pd.NA, "total")
+        band = parse_age_band(label)
+        return (pd.NA, pd.NA, "unknown") if band is None else (*band, age_label(*band))
+
+    table = apply_unique(labels, one)
     lo = labels.map({k: v[0] for k, v in table.items()})
     hi = labels.map({k: v[1] for k, v in table.items()})
     group = labels.map({k: v[2] for k, v in table.items()})

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dxlab.clean.text import normalize_text
+from dxlab.clean.text import map_unique, normalize_text
 from dxlab.errors import ParseError
 
 
@@ -178,16 +178,7 @@ def parse_estat_area_code(code: str) -> dict[str, str | None]:
 
 
 def _series_or_scalar(func, value, name: str):
-    if isinstance(value, pd.Series):
-        out = {}
-        for v in value.dropna().unique():
-            try:
-                out[v] = func(v)
-            except ParseError as err:
-                row = value.index[value == v][0]
-                raise err.located(row=row, column=value.name) from None
-        return value.map(out)
-    return func(value)
+    return map_unique(value, func) if isinstance(value, pd.Series) else func(value)
 
 
 def pref_code(key: str | int | pd.Series) -> str | pd.Series:

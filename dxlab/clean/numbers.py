@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 import pandas as pd
 
-from dxlab.clean.text import normalize_text
+from dxlab.clean.text import apply_unique, normalize_text
 from dxlab.errors import ParseError
 
 SCALE_WORDS: dict[str, int] = {
@@ -216,14 +216,8 @@ def parse_numbers(series: pd.Series) -> pd.DataFrame:
     Raises:
         ParseError: naming the first row label whose text is not a number.
     """
-    uniques = series.dropna().unique()
-    parsed = {}
-    for u in uniques:
-        try:
-            parsed[u] = _parse_one(u)
-        except ParseError as err:
-            row = series.index[series == u][0]
-            raise err.located(row=row, column=series.name) from None
+    parsed = apply_unique(series, _parse_one)
+    uniques = list(parsed)
     fields = ["value", "unit", "approx", "bound", "per"]
     table = pd.DataFrame(
         {f: [getattr(parsed[u], f) for u in uniques] for f in fields}, index=uniques

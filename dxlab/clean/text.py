@@ -15,6 +15,8 @@ from typing import overload
 
 import pandas as pd
 
+from dxlab.errors import ParseError
+
 # Applied after NFKC. Wave dash and fullwidth tilde (NFKC already maps U+FF5E) become '~';
 # minus-like characters become ASCII '-'. Katakana prolonged sound mark U+30FC is a letter and
 # stays. The ideographic space is mapped by NFKC to ' ' already; kept here for clarity.
@@ -77,12 +79,27 @@ def normalize_text(text: str | pd.Series) -> str | pd.Series:
     return _normalize_one(text)
 
 
-def map_unique(series: pd.Series, func) -> pd.Series:
-    """Apply ``func`` once per distinct non-missing value of ``series`` and broadcast back.
+def apply_unique(series: pd.Series, func) -> dict:
+    """``{value: func(value)}`` for each distinct non-missing value of ``series``.
 
     Official tables repeat a few thousand labels over millions of rows; this keeps cleaning
-    cost proportional to the distinct labels. Missing values stay missing.
+    cost proportional to the distinct labels.
+
+    Raises:
+        ParseError: from ``func``, located at the first row (index label) holding the value
+            and at the series' name as column.
     """
-    values = series.dropna().unique()
-    mapping = {v: func(v) for v in values}
-    return series.map(mapping)
+    out = {}
+    for value in series.dropna().unique():
+        try:
+            out[value] = func(value)
+        except ParseError as err:
+            row = series.index[(series == value).to_numpy()][0]
+            raise err.located(row=row, column=series.name) from None
+    return out
+
+
+def map_unique(series: pd.Series, func) -> pd.Series:
+    """Apply ``func`` once per distinct non-missing value and broadcast back (see
+    :func:`apply_unique`, which also says where a failing value sits). Missing stays missing."""
+    return series.map(apply_unique(series, func))

@@ -54,8 +54,7 @@ def read_osaka_kpi(path: Path) -> tuple[pd.DataFrame, RowAccount]:
     try:
         fiscal_year = to_fiscal_year(raw["fiscal_year_raw"])
     except ParseError as err:
-        bad = next(i for i, v in raw["fiscal_year_raw"].items() if _fails(to_fiscal_year, v))
-        raise err.located(file=path, row=bad, column="fiscal_year_raw") from None
+        raise err.located(file=path) from None
     parsed = {}
     for line, (kind, text) in raw[["kind", "value_raw"]].iterrows():
         if kind == "milestone":
@@ -90,14 +89,6 @@ def read_osaka_kpi(path: Path) -> tuple[pd.DataFrame, RowAccount]:
     }, index=raw.index)
     check_unique(out, ["indicator_id", "record", "fiscal_year"], file=path)
     return out, RowAccount(str(path), len(raw))
-
-
-def _fails(func, value) -> bool:
-    try:
-        func(value)
-    except ParseError:
-        return True
-    return False
 
 
 @register("osaka_dx_advisor_dispatch_2021", pa.DataFrameSchema(
