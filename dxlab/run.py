@@ -372,11 +372,6 @@ def execute_report(
     )
 
 
-def _execute_in_worker(spec: ReportSpec, out_dir: Path, show_code: bool,
-                       timeout_s: int | None) -> ReportResult:
-    return execute_report(spec, out_dir, show_code=show_code, timeout_s=timeout_s)
-
-
 # --------------------------------------------------------------------------- index
 
 
@@ -503,8 +498,8 @@ def run_reports(
             report(execute_report(spec, out_dir, show_code=show_code, timeout_s=timeout_s))
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_execute_in_worker, s, out_dir, show_code, timeout_s)
-                       for s in checked]
+            futures = [pool.submit(execute_report, s, out_dir, show_code=show_code,
+                                   timeout_s=timeout_s) for s in checked]
             for fut in as_completed(futures):
                 report(fut.result())
     index = write_index(out_dir, results, replace=replace_index)
