@@ -308,7 +308,8 @@ def project(pop_projection: pd.DataFrame, rates: pd.Series, rates_year: float, *
     for m in methods:
         if m not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {m!r}")
-    covered = ~np.isnan(_single_year_rates(rates))
+    base = _single_year_rates(rates)
+    covered = ~np.isnan(base)
     rows = {}
     for year, group in pop_projection.groupby("year"):
         if year < rates_year:
@@ -316,7 +317,7 @@ def project(pop_projection: pd.DataFrame, rates: pd.Series, rates_year: float, *
         persons = _single_year_pop(group)[covered]
         row = {}
         for m in methods:
-            r = (_single_year_rates(rates) if m == "constant"
+            r = (base if m == "constant"
                  else carried_rates(rates, year - rates_year, cap=cap))[covered]
             row[m] = float((persons * np.minimum(r, cap)).sum() / persons.sum())
         rows[year] = row
