@@ -23,9 +23,9 @@ import pandera.errors as pa_errors
 
 from dxlab import __version__, paths
 from dxlab import sources as _sources
-from dxlab.accounting import RowAccount
 from dxlab.datasets import Entry, entry, verify
 from dxlab.errors import CatalogError, DataError
+from dxlab.row_accounting import RowAccount
 
 # Importing the source modules registers their readers.
 from dxlab.sources import census, estat, ipss, mic, nstac, osaka  # noqa: F401

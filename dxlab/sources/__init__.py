@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from dxlab.accounting import RowAccount
+from dxlab.row_accounting import RowAccount
 
 ReadFunc = Callable[[Path], tuple[pd.DataFrame, RowAccount]]
 

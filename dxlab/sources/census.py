@@ -9,9 +9,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera import Check, Column
 
-from dxlab.accounting import RowAccount
 from dxlab.clean.ages import parse_age_bands
 from dxlab.errors import DataError
+from dxlab.row_accounting import RowAccount
 from dxlab.sources import register
 from dxlab.sources.tabular import check_unique, check_values, read_csv_text, to_int
 

@@ -40,10 +40,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 from pandera import Column
 
-from dxlab.accounting import RowAccount
 from dxlab.clean.dates import parse_time
 from dxlab.clean.text import normalize_text
 from dxlab.errors import DataError, FetchError, ParseError
+from dxlab.row_accounting import RowAccount
 from dxlab.sources import register
 from dxlab.sources.tabular import decode_bytes
 

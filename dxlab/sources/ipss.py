@@ -9,10 +9,10 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera import Check, Column
 
-from dxlab.accounting import RowAccount
 from dxlab.clean.ages import parse_age_bands
 from dxlab.clean.dates import to_gregorian_year
 from dxlab.errors import DataError, ParseError
+from dxlab.row_accounting import RowAccount
 from dxlab.sources import register
 from dxlab.sources.census import AGE_SEX_SCHEMA, AGE_SEX_UNITS, UNIT_FACTORS, tidy_age_sex
 from dxlab.sources.tabular import (

@@ -10,12 +10,12 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera import Check, Column
 
-from dxlab.accounting import RowAccount
 from dxlab.clean.ages import parse_age_bands
 from dxlab.clean.areas import pref_code as lookup_pref_code
 from dxlab.clean.areas import strip_check_digit
 from dxlab.clean.numbers import parse_numbers
 from dxlab.errors import DataError, ParseError
+from dxlab.row_accounting import RowAccount
 from dxlab.sources import register
 from dxlab.sources.tabular import (
     check_prefectures,

@@ -9,9 +9,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera import Check, Column
 
-from dxlab.accounting import RowAccount
 from dxlab.clean.areas import prefecture as lookup_prefecture
 from dxlab.errors import DataError, ParseError
+from dxlab.row_accounting import RowAccount
 from dxlab.sources import register
 from dxlab.sources.tabular import (
     check_prefectures,

@@ -9,10 +9,10 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera import Check, Column
 
-from dxlab.accounting import RowAccount
 from dxlab.clean.dates import to_fiscal_year
 from dxlab.clean.numbers import UNIT_NAMES, parse_number
 from dxlab.errors import DataError, ParseError
+from dxlab.row_accounting import RowAccount
 from dxlab.sources import register
 from dxlab.sources.tabular import check_unique, check_values, read_csv_text, to_int
 
