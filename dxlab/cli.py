@@ -94,10 +94,14 @@ def cmd_data_list(args: argparse.Namespace) -> int:
 def cmd_data_show(args: argparse.Namespace) -> int:
     from dxlab import data
     from dxlab.datasets import entry, sha256_of
+    from dxlab.dictionary import fields_table, spec_lines
     from dxlab.errors import ChecksumError
+    from dxlab.specs import spec as lookup_spec
 
     item = entry(args.name)
+    spec = lookup_spec(item.spec_name)
     print(f"{item.name}: {item.title}")
+    print(f"  {spec.description}")
     for key in ("statistic", "publisher", "table_id", "reference_dates", "unit", "source_url",
                 "licence", "source_quality", "retrieved_via", "notes"):
         value = getattr(item, key)
@@ -105,34 +109,60 @@ def cmd_data_show(args: argparse.Namespace) -> int:
             print(f"  {key:16} {value}")
     for key, value in item.extra.items():
         print(f"  {key:16} {value}")
-    path = item.path()
-    actual = sha256_of(path) if path.is_file() else None
-    status = "OK" if actual == item.sha256 else ("MISSING FILE" if actual is None else
-                                                 f"MISMATCH (file has {actual})")
-    print(f"  {'file':16} {path}")
-    print(f"  {'sha256':16} {item.sha256}  [{status}]")
-    if status != "OK":
-        raise ChecksumError(f"{path}: sha256 check failed: {status}")
+    bad = []
+    for f, path in zip(item.files, item.paths(), strict=True):
+        actual = sha256_of(path) if path.is_file() else None
+        status = "OK" if actual == f.sha256 else (
+            "MISSING FILE" if actual is None else f"MISMATCH (file has {actual})")
+        if status != "OK" or len(item.files) <= 3:
+            print(f"  {'file':16} {path}")
+            print(f"  {'sha256':16} {f.sha256}  [{status}]")
+        if status != "OK":
+            bad.append(f"{path}: {status}")
+    if len(item.files) > 3 and not bad:
+        print(f"  {'files':16} {len(item.files)} files under {item.path()}, every sha256 [OK]")
+    if bad:
+        raise ChecksumError("sha256 check failed: " + "; ".join(bad))
+    print("  declaration:")
+    for line in spec_lines(spec):
+        print(f"    {line}")
     frame = data.load(item.name)
-    units = frame.attrs.get("units", {})
     print(f"  {'rows':16} {len(frame)}")
-    acc = frame.attrs["accounting"]
-    if acc["drops"]:
-        for d in acc["drops"]:
-            print(f"  {'dropped':16} {d['rows']} row(s): {d['reason']}")
-    print("  columns:")
-    for col, dtype in frame.dtypes.items():
-        unit = units.get(col, "")
-        print(f"    {col:28} {dtype!s:10} {unit}")
+    for d in frame.attrs["accounting"]["drops"]:
+        print(f"  {'dropped':16} {d['rows']} row(s): {d['reason']}")
+    print("  fields (dtype, unit, missing allowed, description):")
+    for row in fields_table(spec).itertuples(index=False):
+        unit = f" [{row.unit}]" if row.unit else ""
+        print(f"    {row.field:28} {row.dtype:8} {row._3:3} {row.description}{unit}")
+        if row.checks:
+            print(f"    {'':28} {'':8} {'':3} checks: {row.checks}")
+    return 0
+
+
+def cmd_data_dictionary(args: argparse.Namespace) -> int:
+    from dxlab.dictionary import DOC_PATH, markdown
+
+    target = Path(args.output) if args.output else paths.REPO_DIR / DOC_PATH
+    text = markdown()
+    if args.check:
+        current = target.read_text(encoding="utf-8") if target.is_file() else ""
+        if current != text:
+            print(f"{target} is stale: run 'dxlab data dictionary'", file=sys.stderr)
+            return 1
+        print(f"{target} is up to date")
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
     return 0
 
 
 def cmd_fetch_estat(args: argparse.Namespace) -> int:
-    from dxlab.sources import estat
+    from dxlab import fetch
 
     filters = dict(args.filter or [])
-    result = estat.fetch(args.stats_data_id, filters=filters, name=args.name,
-                         raw=paths.raw_dir(), fmt=args.format)
+    result = fetch.estat(args.stats_data_id, filters=filters, name=args.name,
+                         raw=paths.raw_dir())
     print(f"saved {result.path} ({result.rows} value rows) as dataset {result.name!r}")
     return 0
 
@@ -170,9 +200,16 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = data.add_subparsers(dest="data_command", required=True)
     dl = dsub.add_parser("list", help="print the catalog as a table")
     dl.set_defaults(func=cmd_data_list)
-    ds = dsub.add_parser("show", help="provenance, columns with units, rows and sha256 check")
+    ds = dsub.add_parser("show", help="provenance, fields with dtype, unit and description, "
+                         "key, drops, rows and sha256 check")
     ds.add_argument("name")
     ds.set_defaults(func=cmd_data_show)
+    dd = dsub.add_parser("dictionary", help="write the data dictionary (docs/data.md) from the "
+                         "specs, the field dictionary and the catalog")
+    dd.add_argument("-o", "--output", help="where to write (default docs/data.md)")
+    dd.add_argument("--check", action="store_true",
+                    help="exit 1 when the file differs from what would be written")
+    dd.set_defaults(func=cmd_data_dictionary)
 
     fetch = sub.add_parser("fetch", help="download official tables into data/raw")
     fsub = fetch.add_subparsers(dest="source", required=True)
@@ -184,8 +221,6 @@ def build_parser() -> argparse.ArgumentParser:
     fe.add_argument("-f", "--filter", nargs=2, action="append", metavar=("KEY", "VALUE"),
                     help="API filter such as cdArea 13000 or cdCat01 110 (repeatable)")
     fe.add_argument("--name", help="catalog name (default estat_<STATS_DATA_ID>)")
-    fe.add_argument("--format", choices=["json", "csv"], default="json",
-                    help="response format to store (default json)")
     fe.set_defaults(func=cmd_fetch_estat)
     return parser
 

@@ -1,59 +1,51 @@
-"""``dxlab.load``: catalogued raw file → verified, cleaned, validated tidy frame (cached).
+"""``dxlab.load``: a catalogued dataset → verified, cleaned, validated tidy frame (cached).
 
-Steps: look the entry up; verify the raw file's sha256; return the parquet cache when its
-recorded raw sha256, dxlab version and reader source hash all match (a stale or unreadable
-cache is rebuilt, never trusted); else run the registered reader, check the row accounting
-balances, validate with the reader's pandera schema, and write the cache atomically.
+Steps: look the catalog entry up; verify the sha256 of every raw file it reads, its
+dependencies' files included; return the parquet cache when its key matches; else build the
+frame with the dataset's spec (:mod:`dxlab.sources.engine`) and write the cache atomically.
 
-The frame carries ``attrs['provenance']`` (the catalog entry), ``attrs['accounting']``
-(rows in, dropped with reasons) and ``attrs['units']`` (column → unit).
+The cache key holds the sha256 of every file read and :func:`dxlab.fingerprint.source_sha256`
+(the whole dxlab package source: engine, hooks, cleaning helpers, field dictionary, specs), so
+a change to any of them rebuilds the frame; a stale or unreadable cache is rebuilt, never
+trusted. ``data/processed`` can be deleted at any time.
+
+The frame carries ``attrs['provenance']`` (the catalog entry), ``attrs['accounting']`` (rows
+in, dropped with reasons) and ``attrs['units']`` (column → unit).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
-import pandera.errors as pa_errors
 
 from dxlab import __version__, paths
-from dxlab import sources as _sources
 from dxlab.datasets import Entry, entry, verify
-from dxlab.errors import CatalogError, DataError
+from dxlab.fingerprint import source_sha256
 from dxlab.row_accounting import RowAccount
-
-# Importing the source modules registers their readers.
-from dxlab.sources import census, estat, ipss, mic, nstac, osaka  # noqa: F401
+from dxlab.specs import spec as lookup_spec
 
 SOURCES_LOG_ENV = "DXLAB_SOURCES_LOG"
+TOTAL_REASON = ("published total row (all ages, both sexes or all areas); removed to avoid "
+                "double counting; load(..., totals=True) keeps it")
 
 
 def _cache_path(item: Entry) -> Path:
     return paths.processed_dir() / f"{item.name}.parquet"
 
 
-def _reader_fingerprint(item: Entry) -> str:
-    """sha256 of the source file defining the dataset's reader: a changed reader invalidates
-    the cache even when the dxlab version is unchanged (as during development)."""
-    reader = _sources.READERS.get(item.reader)
-    if reader is None:
-        return ""
-    module = sys.modules.get(reader.read.__module__)
-    source = getattr(module, "__file__", None)
-    return hashlib.sha256(Path(source).read_bytes()).hexdigest() if source else ""
+def _cache_key(item: Entry, depends: dict[str, Entry]) -> dict[str, str]:
+    files = {f.path: f.sha256 for f in item.files}
+    for dep in depends.values():
+        files.update({f.path: f.sha256 for f in dep.files})
+    return {"files": json.dumps(files, sort_keys=True), "dxlab_version": __version__,
+            "dxlab_source_sha256": source_sha256()}
 
 
-def _cache_key(item: Entry) -> dict[str, str]:
-    return {"raw_sha256": item.sha256, "dxlab_version": __version__,
-            "reader_sha256": _reader_fingerprint(item)}
-
-
-def _read_cache(item: Entry) -> pd.DataFrame | None:
+def _read_cache(item: Entry, key: dict) -> pd.DataFrame | None:
     path = _cache_path(item)
     if not path.is_file():
         return None
@@ -61,7 +53,7 @@ def _read_cache(item: Entry) -> pd.DataFrame | None:
         frame = pd.read_parquet(path)
     except Exception:  # a corrupt cache is rebuilt, never trusted
         return None
-    if frame.attrs.get("dxlab_cache") != _cache_key(item):
+    if frame.attrs.get("dxlab_cache") != key:
         return None
     return frame
 
@@ -82,33 +74,17 @@ def _write_cache(item: Entry, frame: pd.DataFrame) -> None:
         pass  # the cache is an optimisation; a read-only checkout still loads
 
 
-def _validate(reader: _sources.Reader, frame: pd.DataFrame, path: Path) -> pd.DataFrame:
-    try:
-        return reader.schema.validate(frame, lazy=True)
-    except pa_errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        first = cases.iloc[0]
-        line = first.get("index")
-        raise DataError(
-            f"fails schema check {first['check']!s} ({len(cases)} failure(s) in all)",
-            file=path,
-            row=None if pd.isna(line) else f"line {int(line)}" if str(line).isdigit() else line,
-            column=None if pd.isna(first["column"]) else str(first["column"]),
-            value=first["failure_case"],
-        ) from None
-
-
 def _log_source(item: Entry) -> None:
     log = os.environ.get(SOURCES_LOG_ENV)
     if not log:
         return
-    record = {k: getattr(item, k) for k in ("name", "title", "publisher", "source_url", "sha256")}
-    with open(log, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
-TOTAL_REASON = ("published total row (all ages, both sexes or all areas); removed to avoid "
-                "double counting; load(..., totals=True) keeps it")
+    record = {k: getattr(item, k) for k in
+              ("name", "title", "publisher", "table_id", "source_url", "sha256")}
+    try:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    except OSError:
+        pass  # the runner's log is for the index; loading must not fail because of it
 
 
 def load(name: str, *, totals: bool = False, cache: bool = True) -> pd.DataFrame:
@@ -116,29 +92,51 @@ def load(name: str, *, totals: bool = False, cache: bool = True) -> pd.DataFrame
 
     Args:
         name: a name from :func:`dxlab.catalog` (e.g. 'census_population_japan_age_sex').
-        totals: keep the published total rows (全体, 総数, 全国) with an ``is_total`` column;
-            by default they are dropped, and the drop is recorded in the accounting.
+        totals: keep the published total rows (全体, 総数, 全国, both sexes) with an
+            ``is_total`` column; by default they are dropped, and the drop is recorded in the
+            accounting.
         cache: use and refresh the parquet cache in ``data/processed``.
     Returns:
         The tidy frame (RangeIndex) with ``attrs`` 'provenance', 'accounting', 'units'.
     Raises:
-        CatalogError: unknown name or missing raw file; ChecksumError: raw file changed;
-        DataError: the raw file does not read or validate (naming file, line and column).
+        CatalogError: unknown name or missing raw file; ChecksumError: a raw file changed;
+        DataError: a raw file does not read or validate (naming file, line and column).
     """
     item = entry(name)
-    path = verify(item)
+    spec = lookup_spec(item.spec_name)
+    depends = {d: entry(d) for d in spec.depends_on}
+    files = verify(item)
+    dep_paths = {d: verify(e) for d, e in depends.items()}
     _log_source(item)
-    frame = _read_cache(item) if cache else None
+    key = _cache_key(item, depends)
+    frame = _read_cache(item, key) if cache else None
     if frame is None:
-        frame = _build(item, path, cache=cache)
+        frame = _build(item, spec, files, dep_paths)
+        if cache:
+            stored = frame.copy()
+            stored.attrs = {**frame.attrs, "dxlab_cache": key}
+            _write_cache(item, stored)
     frame.attrs.pop("dxlab_cache", None)
     return _apply_totals(frame, totals)
 
 
+def _build(item: Entry, spec, files: list[Path], dep_paths: dict) -> pd.DataFrame:
+    from dxlab.sources.engine import build
+
+    records = [(path, f.meta) for path, f in zip(files, item.files, strict=True)]
+    labels = [f.path for f in item.files] if len(files) > 1 else ()
+    frame, account = build(spec, records, depends=dep_paths, labels=labels)
+    frame = frame.reset_index(drop=True)
+    frame.attrs = {
+        "provenance": item.as_dict(),
+        "accounting": account.to_dict(),
+        "units": spec.units(),
+    }
+    return frame
+
+
 def _apply_totals(frame: pd.DataFrame, totals: bool) -> pd.DataFrame:
-    if "is_total" not in frame.columns:
-        return frame
-    if totals:
+    if "is_total" not in frame.columns or totals:
         return frame
     attrs = frame.attrs
     account = RowAccount.from_dict(attrs["accounting"])
@@ -147,25 +145,6 @@ def _apply_totals(frame: pd.DataFrame, totals: bool) -> pd.DataFrame:
     account.check(len(kept))
     kept.attrs = {**attrs, "accounting": account.to_dict()}
     return kept
-
-
-def _build(item: Entry, path: Path, *, cache: bool) -> pd.DataFrame:
-    reader = _sources.READERS.get(item.reader)
-    if reader is None:
-        raise CatalogError(f"dataset {item.name!r} names unknown reader {item.reader!r}")
-    frame, account = reader.read(path)
-    account.check(len(frame))
-    frame = _validate(reader, frame, path).reset_index(drop=True)
-    frame.attrs = {
-        "provenance": item.as_dict(),
-        "accounting": account.to_dict(),
-        "units": dict(reader.units),
-    }
-    if cache:
-        stored = frame.copy()
-        stored.attrs = {**frame.attrs, "dxlab_cache": _cache_key(item)}
-        _write_cache(item, stored)
-    return frame
 
 
 def accounting(frame: pd.DataFrame) -> pd.DataFrame:

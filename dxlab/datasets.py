@@ -1,12 +1,18 @@
-"""The data catalog: one entry per raw file in ``data/raw/catalog.toml``.
+"""The data catalog: ``data/raw/catalog.toml``, one ``[[dataset]]`` entry per dataset.
 
-Each entry names the statistic, publisher, table id, reference dates, unit, source URL,
-licence and the file's sha256, plus the reader that turns it into a tidy frame.
+Each entry is the dataset's provenance: statistic, publisher, table id, reference dates, unit,
+source URL, licence, the copy it was retrieved through, and the sha256 of every raw file. A
+single-file dataset names ``file`` and ``sha256``; a multi-file dataset (the 47 dated MIC
+municipal tables) lists ``[[dataset.files]]`` with ``path``, ``sha256`` and per-file facts
+such as ``reference_date``. How a dataset is *read* is declared separately, in its spec
+(``dxlab/specs``); ``reader`` names the spec when it differs from the dataset's name.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -18,14 +24,28 @@ from dxlab.errors import CatalogError, ChecksumError
 
 CATALOG_FILE = "catalog.toml"
 REQUIRED = (
-    "name", "file", "title", "statistic", "publisher", "table_id", "reference_dates",
-    "unit", "source_url", "licence", "sha256", "reader",
+    "name", "title", "statistic", "publisher", "table_id", "reference_dates",
+    "unit", "source_url", "licence",
 )
 
 
 @dataclass(frozen=True)
+class RawFile:
+    """One raw file of a dataset: path relative to ``data/raw``, sha256, per-file facts."""
+
+    path: str
+    sha256: str
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Entry:
-    """One catalogued raw file. Field meanings follow the README's data section."""
+    """One catalogued dataset. Field meanings follow the README's data section.
+
+    ``file`` and ``sha256`` are the raw file and its digest; for a multi-file dataset,
+    ``file`` is the folder holding the files and ``sha256`` a digest of all their digests
+    (so it still changes when any file changes).
+    """
 
     name: str
     file: str
@@ -38,27 +58,74 @@ class Entry:
     source_url: str
     licence: str
     sha256: str
-    reader: str
+    reader: str = ""
     source_quality: str = "official"
     retrieved_via: str = ""
     notes: str = ""
+    files: tuple[RawFile, ...] = ()
     extra: dict = field(default_factory=dict)
+
+    @property
+    def spec_name(self) -> str:
+        """The dataset spec that reads this entry (``reader``, default its own name)."""
+        return self.reader or self.name
 
     def path(self, raw: Path | None = None) -> Path:
         return (raw or paths.raw_dir()) / self.file
 
+    def paths(self, raw: Path | None = None) -> list[Path]:
+        """Every raw file of the dataset, in catalog order."""
+        raw = raw or paths.raw_dir()
+        return [raw / f.path for f in self.files]
+
     def as_dict(self) -> dict:
         d = asdict(self)
         d.pop("extra")
+        d["files"] = [{"path": f.path, "sha256": f.sha256, **f.meta} for f in self.files] \
+            if len(self.files) > 1 else []
+        if not d["files"]:
+            d.pop("files")
         return {**d, **self.extra}
+
+
+def combined_sha256(files: list[RawFile]) -> str:
+    """Digest of a multi-file dataset: sha256 over the lines 'path sha256'."""
+    text = "\n".join(f"{f.path} {f.sha256}" for f in files)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _entry(item: dict, path: Path, i: int) -> Entry:
+    label = item.get("name", f"entry #{i}")
+    missing = [k for k in REQUIRED if not item.get(k)]
+    listed = item.get("files")
+    if listed:
+        for j, f in enumerate(listed, start=1):
+            if not f.get("path") or not f.get("sha256"):
+                raise CatalogError(f"{path}: dataset {label!r}: file #{j} lacks path or sha256")
+        raw_files = tuple(RawFile(f["path"], f["sha256"],
+                                  {k: v for k, v in f.items() if k not in ("path", "sha256")})
+                          for f in listed)
+        folder = os.path.commonpath([f.path for f in raw_files]) if len(raw_files) > 1 \
+            else raw_files[0].path
+        item = {**item, "file": item.get("file") or folder,
+                "sha256": combined_sha256(list(raw_files))}
+    else:
+        missing += [k for k in ("file", "sha256") if not item.get(k)]
+        raw_files = (RawFile(item.get("file", ""), item.get("sha256", "")),)
+    if missing:
+        raise CatalogError(f"{path}: dataset {label!r} lacks {', '.join(missing)}")
+    known = {f.name for f in fields(Entry)} - {"extra", "files"}
+    base = {k: v for k, v in item.items() if k in known}
+    extra = {k: v for k, v in item.items() if k not in known and k != "files"}
+    return Entry(**base, files=raw_files, extra=extra)
 
 
 def read_catalog(raw: Path | None = None) -> dict[str, Entry]:
     """Parse ``catalog.toml`` into entries keyed by name.
 
     Raises:
-        CatalogError: missing file, a missing required field (naming entry and field), or a
-            duplicate name.
+        CatalogError: missing or invalid file, a missing required field (naming entry and
+            field), or a duplicate name.
     """
     raw = raw or paths.raw_dir()
     path = raw / CATALOG_FILE
@@ -66,30 +133,30 @@ def read_catalog(raw: Path | None = None) -> dict[str, Entry]:
         raise CatalogError(f"{path}: catalog not found")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: not valid TOML: {exc}") from None
-    known = {f.name for f in fields(Entry)} - {"extra"}
     entries: dict[str, Entry] = {}
-    for i, item in enumerate(data.get("dataset", []), start=1):
-        missing = [k for k in REQUIRED if not item.get(k)]
-        if missing:
-            label = item.get("name", f"entry #{i}")
-            raise CatalogError(f"{path}: dataset {label!r} lacks {', '.join(missing)}")
-        if item["name"] in entries:
-            raise CatalogError(f"{path}: dataset {item['name']!r} is listed twice")
-        base = {k: v for k, v in item.items() if k in known}
-        extra = {k: v for k, v in item.items() if k not in known}
-        entries[item["name"]] = Entry(**base, extra=extra)
+    items = data.get("dataset", [])
+    if not isinstance(items, list):
+        raise CatalogError(f"{path}: 'dataset' must be a list of [[dataset]] tables")
+    for i, item in enumerate(items, start=1):
+        e = _entry(item, path, i)
+        if e.name in entries:
+            raise CatalogError(f"{path}: dataset {e.name!r} is listed twice")
+        entries[e.name] = e
     return entries
 
 
 def entry(name: str, raw: Path | None = None) -> Entry:
-    """The catalog entry called ``name``; CatalogError lists the names when unknown."""
+    """The catalog entry called ``name``; CatalogError lists near names when unknown."""
     entries = read_catalog(raw)
     if name not in entries:
-        raise CatalogError(
-            f"no dataset {name!r} in the catalog; known: {', '.join(sorted(entries))}"
-        )
+        import difflib
+
+        near = difflib.get_close_matches(name, entries, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        raise CatalogError(f"no dataset {name!r} in the catalog{hint}; known: "
+                           f"{', '.join(sorted(entries))}")
     return entries[name]
 
 
@@ -101,26 +168,63 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def verify(item: Entry, raw: Path | None = None) -> Path:
-    """Check the raw file exists and matches its recorded sha256; return its path.
+def verify(item: Entry, raw: Path | None = None) -> list[Path]:
+    """Check every raw file exists and matches its recorded sha256; return their paths.
 
     Raises:
-        CatalogError: the file is missing.
-        ChecksumError: the bytes differ from the catalogued sha256.
+        CatalogError: a file is missing or unreadable.
+        ChecksumError: a file's bytes differ from the catalogued sha256.
     """
-    path = item.path(raw)
-    if not path.is_file():
-        raise CatalogError(f"{path}: raw file of dataset {item.name!r} is missing")
-    actual = sha256_of(path)
-    if actual != item.sha256:
-        raise ChecksumError(
-            f"{path}: sha256 is {actual}, catalog says {item.sha256}; the raw file changed "
-            "(restore it, or re-catalog it with its provenance if the change is deliberate)"
-        )
-    return path
+    raw = raw or paths.raw_dir()
+    out = []
+    for f in item.files:
+        path = raw / f.path
+        if not path.is_file():
+            raise CatalogError(f"{path}: raw file of dataset {item.name!r} is missing")
+        try:
+            actual = sha256_of(path)
+        except OSError as exc:
+            raise CatalogError(f"{path}: cannot read raw file of dataset {item.name!r}: "
+                               f"{exc.strerror or exc}") from None
+        if actual != f.sha256:
+            raise ChecksumError(
+                f"{path}: sha256 is {actual}, catalog says {f.sha256}; the raw file changed "
+                "(restore it, or re-catalog it with its provenance if the change is deliberate)"
+            )
+        out.append(path)
+    return out
 
 
 def catalog(raw: Path | None = None) -> pd.DataFrame:
     """All catalog entries as a DataFrame (one row per dataset)."""
     rows = [e.as_dict() for e in read_catalog(raw).values()]
     return pd.DataFrame(rows).set_index("name")
+
+
+def append_entry(raw: Path, item: dict) -> None:
+    """Add one ``[[dataset]]`` entry to ``raw/catalog.toml`` atomically.
+
+    The new catalog is written to a temporary file beside the old one and renamed over it,
+    so a crash leaves either the old or the new catalog, never half of one.
+
+    Raises:
+        CatalogError: an entry with that name exists, or the entry lacks a required field.
+    """
+    import tomli_w
+
+    path = raw / CATALOG_FILE
+    existing = read_catalog(raw) if path.is_file() else {}
+    if item.get("name") in existing:
+        raise CatalogError(f"{path}: a dataset called {item['name']!r} exists")
+    _entry(item, path, len(existing) + 1)  # validates the fields
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    text = old.rstrip("\n") + "\n\n" + tomli_w.dumps({"dataset": [item]})
+    fd, tmp = tempfile.mkstemp(dir=raw, prefix=".catalog.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        tomllib.loads(text)  # never rename a catalog that does not parse
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

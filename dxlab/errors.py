@@ -6,6 +6,7 @@ so a user can open the file and fix it without reading dxlab's code.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 
@@ -53,7 +54,11 @@ class DataError(DxlabError, ValueError):
             where.append(f"column {self.column!r}")
         text = (", ".join(where) + ": " if where else "") + self.problem
         if self.value is not None:
-            text += f" (got {self.value!r})"
+            value = self.value
+            if hasattr(value, "item") and not isinstance(value, str | bytes):
+                with contextlib.suppress(ValueError, TypeError):
+                    value = value.item()  # numpy scalar → Python value, readable in messages
+            text += f" (got {value!r})"
         if self.expected:
             text += f"; expected {self.expected}"
         return text

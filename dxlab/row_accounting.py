@@ -18,7 +18,7 @@ class Drop:
 
     reason: str
     rows: int
-    lines: list[int] = field(default_factory=list)  # first few file lines, for a reader
+    lines: list[int | str] = field(default_factory=list)  # first lines (or file:line labels)
 
 
 @dataclass

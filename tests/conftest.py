@@ -32,3 +32,26 @@ def needs_mirror(*parts: str):
         reason=f"official byte copies not available: {path} is absent (../shared/mirror is "
         "only present in the dxlab workspace, never in a clone)",
     )
+
+
+RAW = REPO / "data" / "raw"
+
+
+def read_file(name: str, path, meta: dict | None = None, depends: dict | None = None):
+    """Read one raw file with dataset ``name``'s spec through the engine (no catalog, no
+    sha256 check): how the tests feed damaged copies of real files to the real loader."""
+    from dxlab.sources.engine import build
+    from dxlab.specs import spec
+
+    return build(spec(name), [(path, meta or {})], depends=depends or {})
+
+
+def damaged(tmp_path, name: str, edit, *, keep_lines: int = 30, encoding: str = "utf-8",
+            source_encoding: str = "utf-8"):
+    """The first ``keep_lines`` lines of a raw file (``name`` relative to data/raw), passed
+    through ``edit(lines)`` and written under the same file name in ``tmp_path``."""
+    lines = (RAW / name).read_text(encoding=source_encoding).splitlines()[:keep_lines]
+    lines = edit(lines)
+    path = tmp_path / name.split("/")[-1]
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path

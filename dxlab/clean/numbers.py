@@ -43,6 +43,7 @@ UNIT_NAMES: dict[str, str] = {
     "箇所": "places",
     "施設": "facilities",
     "手続": "procedures",
+    "業務": "business processes",
 }
 PERIOD_NAMES: dict[str, str] = {
     "年": "year", "年度": "fiscal_year", "月": "month", "日": "day", "週": "week",

@@ -1,42 +1,13 @@
-"""Readers, one module per publisher's format.
+"""Reading raw files: one engine, per-format readers, per-publisher hooks.
 
-Each reader turns one raw file into a tidy frame plus a :class:`~dxlab.accounting.RowAccount`,
-and registers itself under the catalog's ``reader`` key with the pandera schema its output
-must satisfy. :func:`dxlab.load` looks readers up here.
+- :mod:`.tabular`: decoding (UTF-8 / CP932) and CSV records numbered by file line; strict
+  number coercion; shared checks.
+- :mod:`.spec`: the :class:`~dxlab.sources.spec.Dataset` declaration.
+- :mod:`.engine`: spec + raw file(s) → tidy, typed, validated frame and row accounting.
+- :mod:`.steps`: derivations shared by specs (age labels, thousands → persons …).
+- :mod:`.estat`: the e-Stat JSON/CSV readers and API client.
+- :mod:`.census`, :mod:`.ipss`, :mod:`.mic`, :mod:`.nstac`, :mod:`.osaka`: only what is custom
+  to one publisher (a wide census table, SSDSE's header rows, published KPI values …).
+
+The dataset declarations themselves are in :mod:`dxlab.specs`.
 """
-
-from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-
-import pandas as pd
-import pandera.pandas as pa
-
-from dxlab.row_accounting import RowAccount
-
-ReadFunc = Callable[[Path], tuple[pd.DataFrame, RowAccount]]
-
-
-@dataclass(frozen=True)
-class Reader:
-    """A registered reader: the function, the schema of its output, and column units."""
-
-    name: str
-    read: ReadFunc
-    schema: pa.DataFrameSchema
-    units: dict[str, str]
-
-
-READERS: dict[str, Reader] = {}
-
-
-def register(name: str, schema: pa.DataFrameSchema, units: dict[str, str]):
-    """Decorator: register ``func`` as the reader called ``name``."""
-
-    def deco(func: ReadFunc) -> ReadFunc:
-        READERS[name] = Reader(name, func, schema, units)
-        return func
-
-    return deco

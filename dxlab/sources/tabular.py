@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -21,14 +21,26 @@ import pandas as pd
 from dxlab.errors import DataError
 
 
-def decode_bytes(data: bytes, path: str | Path) -> tuple[str, str]:
-    """Decode file bytes: UTF-8 (BOM stripped), else CP932; returns (text, encoding).
+def decode_bytes(data: bytes, path: str | Path, encoding: str = "auto") -> tuple[str, str]:
+    """Decode file bytes; returns (text, encoding used).
 
+    Args:
+        data: the file's bytes.
+        path: named in errors.
+        encoding: 'auto' — UTF-8 (a BOM is stripped), else CP932 (Shift_JIS as written by
+            Excel and e-Stat downloads); or a codec name that must decode the whole file.
     Raises:
-        DataError: empty file, or bytes that are neither UTF-8 nor CP932.
+        DataError: empty file, or bytes the encoding(s) cannot decode (naming the offset).
     """
     if not data.strip():
         raise DataError("file is empty", file=path, expected="a header line and data rows")
+    if encoding != "auto":
+        try:
+            return data.decode(encoding).removeprefix("\ufeff"), encoding
+        except (UnicodeDecodeError, LookupError) as err:
+            where = f" at byte offset {err.start}" if isinstance(err, UnicodeDecodeError) else ""
+            raise DataError(f"file does not decode as {encoding}{where}", file=path,
+                            expected=f"a {encoding} text file") from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -45,9 +57,41 @@ def decode_bytes(data: bytes, path: str | Path) -> tuple[str, str]:
             ) from None
 
 
-def read_text(path: str | Path) -> tuple[str, str]:
-    """Read and decode a text file; see :func:`decode_bytes`."""
-    return decode_bytes(Path(path).read_bytes(), path)
+def read_text(path: str | Path, encoding: str = "auto") -> tuple[str, str]:
+    """Read and decode a text file; see :func:`decode_bytes`.
+
+    Raises:
+        DataError: the file cannot be read (missing, a folder, no permission) or decoded.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read the file: {exc.strerror or exc}", file=path) from None
+    return decode_bytes(data, path, encoding)
+
+
+def csv_records(text: str, path: str | Path) -> Iterator[tuple[int, list[str]]]:
+    """Yield ``(first file line, cells)`` for every CSV record of ``text``.
+
+    Only CR, LF and CRLF end a record (U+2028, U+0085 and form feeds stay inside cells);
+    a quoted cell may span lines, and the record is numbered by its first line.
+
+    Raises:
+        DataError: a malformed record (e.g. a cell larger than the csv module's limit),
+            naming its line.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    previous = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise DataError(f"malformed CSV record: {exc}", file=path,
+                            row=previous + 1) from None
+        yield previous + 1, record
+        previous = reader.line_num
 
 
 def read_csv_text(
@@ -56,6 +100,7 @@ def read_csv_text(
     *,
     text: str | None = None,
     skip_lines: int = 0,
+    encoding: str = "auto",
 ) -> pd.DataFrame:
     """Read a CSV whose first (non-skipped) line is the header, all cells as strings.
 
@@ -63,46 +108,49 @@ def read_csv_text(
         path: the file (used for messages even when ``text`` is given).
         required: columns that must be present.
         text: already-decoded content (else the file is read and decoded).
-        skip_lines: lines before the header (metadata blocks).
+        skip_lines: physical lines before the header (metadata blocks).
+        encoding: see :func:`decode_bytes`.
     Returns:
-        DataFrame of str cells (missing as NA) indexed by file line number.
+        DataFrame of str cells (empty cells as NA) indexed by the file line of each record
+        (header = line ``skip_lines + 1``); blank records are skipped.
     Raises:
         DataError: empty file, no data rows, ragged rows, or missing columns.
     """
     if text is None:
-        text, _enc = read_text(path)
-    lines = text.splitlines()
-    if len(lines) <= skip_lines:
+        text, _enc = read_text(path, encoding)
+    records = ((line, rec) for line, rec in csv_records(text, path) if line > skip_lines)
+    first = next(records, None)
+    if first is None:
         raise DataError("file has no header line", file=path)
-    reader = csv.reader(io.StringIO("\n".join(lines[skip_lines:])))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise DataError("file has no header line", file=path) from None
+    header_line, header = first
     header = [h.strip() for h in header]
     missing = [c for c in required if c not in header]
     if missing:
         raise DataError(
             f"missing column(s) {', '.join(repr(m) for m in missing)}",
             file=path,
-            row=skip_lines + 1,
+            row=header_line,
             expected=f"a header with {', '.join(required)}",
-            value=",".join(header),
+            value=",".join(header)[:300],
         )
-    records, line_numbers = [], []
-    for offset, rec in enumerate(reader, start=skip_lines + 2):
+    dupes = sorted({h for h in header if header.count(h) > 1 and h})
+    if dupes:
+        raise DataError(f"column(s) {dupes} appear twice in the header", file=path,
+                        row=header_line, expected="unique column names")
+    rows, line_numbers = [], []
+    for line, rec in records:
         if not rec or all(not c.strip() for c in rec):
             continue
         if len(rec) != len(header):
             raise DataError(
                 f"row has {len(rec)} fields where the header has {len(header)}",
-                file=path, row=offset, value=",".join(rec)[:120],
+                file=path, row=line, value=",".join(rec)[:120],
             )
-        records.append(rec)
-        line_numbers.append(offset)
-    if not records:
+        rows.append(rec)
+        line_numbers.append(line)
+    if not rows:
         raise DataError("file has a header but no data rows", file=path)
-    frame = pd.DataFrame(records, columns=header, index=pd.Index(line_numbers, name="line"),
+    frame = pd.DataFrame(rows, columns=header, index=pd.Index(line_numbers, name="line"),
                          dtype="object")
     return frame.replace({"": pd.NA})
 

@@ -1,135 +1,166 @@
-"""Bad input gets a clear error naming file, row/column and what was expected.
+"""Bad input gets a clear error naming the file, the row and column, and what was expected.
 
-Each test damages a small copy of a real raw file (or a real label) in one way.
+One table: each case damages a small copy of a real raw file in one way and states the
+fragment of the message a user must see (the file name always included). The damaged copy
+goes through the real loader (the dataset's spec in the engine), as ``dxlab.load`` would read
+it, minus the sha256 check that would (rightly) refuse any edited file first.
 """
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from conftest import REPO
+from conftest import RAW, damaged, read_file
 
 from dxlab.errors import DataError
-from dxlab.sources import census, mic, osaka
-from dxlab.sources.tabular import read_csv_text, read_text
 
-RAW = REPO / "data" / "raw"
-
-
-def damaged(tmp_path, name: str, edit, *, keep_lines: int = 30, encoding="utf-8"):
-    """The first ``keep_lines`` lines of a raw file, passed through ``edit(lines)``."""
-    lines = (RAW / name).read_text(encoding="utf-8").splitlines()[:keep_lines]
-    lines = edit(lines)
-    path = tmp_path / name
-    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
-    return path
-
-
-def test_empty_file(tmp_path):
-    path = tmp_path / "population_census_japan_1920_2020.csv"
-    path.write_bytes(b"\n\n")
-    with pytest.raises(DataError, match=r"population_census_japan_1920_2020\.csv: file is "
-                       "empty; expected a header line and data rows"):
-        census.read_census_population_japan_age_sex(path)
+CENSUS = "population_census_japan_1920_2020.csv"
+ESTIMATES = "population_japan_age_sex.csv"
+CARDS = "mynumber_card_by_age_sex.csv"
+PREF_CARDS = "mynumber_card_by_prefecture.csv"
+MUNI = "mynumbercard/20221231/all_localgovs.csv"
+KPI = "osaka_dx_outcome_indicators_fy2023.csv"
+CASES = "mic_dx_case_studies_organisation_2023.csv"
+WHITEPAPER = "internet_usage_by_age_official.csv"
+C03 = "census_time_series/c03.csv"
+FMSB = "census_single_year_age_fmsb.csv"
+DISPATCH = "advisor_dispatch_osaka_2021.csv"
+SSDSE_B = "ssdse_b_2026_long.csv"
 
 
-def test_cp932_file_is_detected_and_decoded(tmp_path):
-    path = damaged(tmp_path, "population_census_japan_1920_2020.csv", lambda ls: ls,
-                   encoding="cp932")
-    text, encoding = read_text(path)
-    assert encoding == "cp932" and "0~4歳" in text
-    frame, _ = census.read_census_population_japan_age_sex(path)
-    assert frame["population"].iloc[0] == 3_752_627
+def at(i: int, old: str, new: str):
+    """Edit: replace ``old`` by ``new`` on line ``i`` (1-based) only."""
+
+    def edit(lines):
+        assert old in lines[i - 1], f"{old!r} not on line {i}: {lines[i - 1]!r}"
+        return [*lines[: i - 1], lines[i - 1].replace(old, new, 1), *lines[i:]]
+
+    return edit
+
+
+# (id, dataset, raw file, edit, expected message fragment after the file name)
+DAMAGE = [
+    ("empty file", "census_population_japan_age_sex", CENSUS, lambda ls: ["", ""],
+     r": file is empty; expected a header line and data rows"),
+    ("missing column", "census_population_japan_age_sex", CENSUS,
+     at(1, "population", "persons"), r", row 1: missing column\(s\) 'population'"),
+    ("ragged row", "census_population_japan_age_sex", CENSUS, at(3, "3467156", "3467156,9"),
+     r", row 3: row has 6 fields where the header has 5"),
+    ("unknown age label", "census_population_japan_age_sex", CENSUS,
+     at(6, ",20-24,", ",20歳以下,"),
+     r", row 6, column 'age_group': unknown age label \(got '20歳以下'\)"),
+    ("non-numeric count", "census_population_japan_age_sex", CENSUS, at(3, "3467156", "x"),
+     r", row 3, column 'population': not a whole number \(got 'x'\)"),
+    ("negative count", "census_population_japan_age_sex", CENSUS, at(3, "3467156", "-3"),
+     r", row 3, column 'population': value breaks the rule: >= 0 .*\(got -3\)"),
+    ("empty required cell", "census_population_japan_age_sex", CENSUS, at(3, "3467156", ""),
+     r", row 3, column 'population': not a whole number"),
+    ("value outside the vocabulary", "census_population_japan_age_sex", CENSUS,
+     at(3, ",male,", ",unknown,"),
+     r", row 3, column 'sex': value breaks the rule: one of male, female .*\(got 'unknown'\)"),
+    ("duplicate key", "census_population_japan_age_sex", CENSUS, lambda ls: [*ls, ls[3]],
+     r", row 31, column 'year,sex,age_group': duplicate key .* on lines 4 and 31"),
+    ("unit conflicting with the schema", "census_estimates_population_japan_age_sex", ESTIMATES,
+     at(20, ",persons,", ",households,"),
+     r", row 20, column 'unit': unit conflicts with the schema \(got 'households'\)"),
+    ("unknown era", "osaka_dx_kpi_fy2023", KPI, at(3, "令和7年度", "天平7年度"),
+     r", row 3, column 'fiscal_year_raw': .*unknown era '天平'"),
+    ("KPI value without a number", "osaka_dx_kpi_fy2023", KPI, at(2, "1,000件", "未定"),
+     r", row 2, column 'value_raw': no number found \(got '未定'\)"),
+    ("KPI value with an unknown unit", "osaka_dx_kpi_fy2023", KPI,
+     at(2, "1,000件", "1,000件くらい?"),
+     r", row 2, column 'value_raw': unit not recognised \(got '1,000件くらい\?'\)"),
+    ("prefecture name not found", "mic_mynumber_card_prefecture", PREF_CARDS,
+     at(3, "青森県", "青山県"),
+     r", row 3, column 'prefecture': prefecture name not found \(got '青山県'\)"),
+    ("prefecture code not found", "mic_mynumber_card_prefecture", PREF_CARDS,
+     at(3, ",02,", ",48,"), r", row 3, column 'pref_code': prefecture code not found"),
+    ("prefecture code and name disagree", "mic_mynumber_card_prefecture", PREF_CARDS,
+     at(3, ",02,", ",03,"), r", row 3, column 'pref_code': code 03 is 岩手県, not 青森県"),
+    ("date that does not exist", "mic_mynumber_card_prefecture", PREF_CARDS,
+     at(2, "2017-03-08,01", "2017-02-30,01"),
+     r", row 2, column 'reference_date': value breaks the rule: an ISO date YYYY-MM-DD that "
+     r"exists on the calendar"),
+    ("published rate disagrees with cards / population", "mic_mynumber_card_prefecture",
+     PREF_CARDS, at(2, ",7.5,", ",8.5,"),
+     r", row 2, column 'issuance_rate_percent': published rate disagrees with cards ÷ "
+     r"population \(got 8\.5\); expected 7\.494 rounded to 0\.1"),
+    ("age label disagrees with the published label", "mic_mynumber_card_age_sex", CARDS,
+     at(5, ",0-4,", ",5-9,"), r", row 5, column 'age_group': age_group disagrees with "
+     r"age_label_raw \(got '5-9'\); expected 0-4"),
+    ("wrong check digit", "mic_mynumber_card_municipal", MUNI, at(2, ",11002", ",11003"),
+     r", row 2, column '団体コード': wrong check digit .*expected 011002"),
+    ("code of another prefecture", "mic_mynumber_card_municipal", MUNI,
+     at(2, ",11002", ",131016"),
+     r", row 2, column '団体コード': 団体コード belongs to another prefecture"),
+    ("code missing for an unknown name", "mic_mynumber_card_municipal", MUNI,
+     at(2, ",11002", ",<NA>"),
+     r", row 2, column '団体コード': 団体コード is missing and the name is not in the spec's"),
+    ("unknown age label in a survey table", "mic_internet_usage_by_age_whitepaper", WHITEPAPER,
+     at(2, ",60+,", ",sixty+,"), r", row 2, column 'age_group': unknown age label"),
+    ("unit of a printed population", "mic_dx_case_studies_2023", CASES,
+     at(2, "134.2万人", "134.2万円"),
+     r", row 2, column 'population_raw': unit conflicts with the schema"),
+    ("unknown prefecture in a case", "mic_dx_case_studies_2023", CASES,
+     at(2, "愛媛県,愛媛県", "愛媛県,伊予国"),
+     r", row 2, column 'prefecture_ja': prefecture not found \(got '伊予国'\)"),
+    ("era year disagrees with the Western year", "census_c03_prefecture_age_sex", C03,
+     at(3, ",大正,9,1920,", ",大正,10,1920,"),
+     r", row 3, column '和暦（年）': era year and Western year disagree"),
+    ("not a true/false flag", "census_single_year_age_fmsb", FMSB, at(2, "FALSE", "maybe"),
+     r", row 2, column 'age_is_open_top': not a true/false flag"),
+    ("activity minutes disagree with the times", "osaka_dx_advisor_dispatch_2021", DISPATCH,
+     at(2, ",16:00,", ",16:30,"),
+     r", row 2, column 'activity_minutes': activity minutes disagree with the times"),
+    ("bad time of day", "osaka_dx_advisor_dispatch_2021", DISPATCH, at(2, ",14:00,", ",2pm,"),
+     r", row 2, column 'start_time': not a time of day"),
+    ("non-numeric indicator value", "ssdse_b_2026_prefecture", SSDSE_B,
+     at(2, ",5092000", ",約5百万"),
+     r", row 2, column 'value': not a number"),
+]
+
+
+@pytest.mark.parametrize(("dataset", "raw", "edit", "expected"),
+                         [c[1:] for c in DAMAGE], ids=[c[0] for c in DAMAGE])
+def test_damaged_file_gives_a_clear_error(tmp_path, dataset, raw, edit, expected):
+    keep = 6 if raw == DISPATCH else 30
+    path = damaged(tmp_path, raw, edit, keep_lines=keep)
+    meta = {"reference_date": "2022-12-31"} if raw == MUNI else None
+    with pytest.raises(DataError) as info:
+        read_file(dataset, path, meta)
+    message = str(info.value)
+    assert message.startswith(str(path)), message
+    assert re.search(re.escape(str(path)) + expected, message), message
 
 
 def test_undecodable_bytes_are_named(tmp_path):
-    path = tmp_path / "bad.csv"
-    path.write_bytes(b"year,sex\n\x82\xff\x81\x20\n")  # invalid in UTF-8 and in CP932
-    with pytest.raises(DataError, match=r"bad\.csv: file is neither UTF-8 nor CP932"):
-        read_text(path)
+    path = tmp_path / CENSUS
+    path.write_bytes(b"year,sex\n\x82\xff\x81\x20\n")  # 9 bytes, then invalid in UTF-8 and CP932
+    with pytest.raises(DataError, match=re.escape(str(path)) + r": file is neither UTF-8 nor "
+                       r"CP932 \(Shift_JIS\); first bad byte at offset 9"):
+        read_file("census_population_japan_age_sex", path)
 
 
-def test_missing_column(tmp_path):
-    path = damaged(tmp_path, "population_census_japan_1920_2020.csv",
-                   lambda ls: [ls[0].replace("population", "persons"), *ls[1:]])
-    with pytest.raises(DataError, match=r"row 1: missing column\(s\) 'population'"):
-        census.read_census_population_japan_age_sex(path)
+def test_cp932_file_is_detected_and_decoded(tmp_path):
+    path = damaged(tmp_path, CENSUS, lambda ls: ls, encoding="cp932")
+    frame, _ = read_file("census_population_japan_age_sex", path)
+    assert frame["population"].iloc[0] == 3_752_627
 
 
-def test_unknown_age_label(tmp_path):
-    path = damaged(tmp_path, "population_census_japan_1920_2020.csv",
-                   lambda ls: [*ls[:5], ls[5].replace(",20-24,", ",20歳以下,"), *ls[6:]])
-    with pytest.raises(DataError, match=r"row 6, column 'age_group': unknown age label "
-                       r"\(got '20歳以下'\)"):
-        census.read_census_population_japan_age_sex(path)
+def test_count_date_must_match_the_catalog(tmp_path):
+    path = damaged(tmp_path, MUNI, lambda ls: ls)
+    with pytest.raises(DataError, match=r"all_localgovs\.csv, row 2, column '算出基準日': count "
+                       r"date differs from the catalog's date for this file"):
+        read_file("mic_mynumber_card_municipal", path, {"reference_date": "2022-11-30"})
 
 
-def test_unknown_era(tmp_path):
-    path = damaged(tmp_path, "osaka_dx_outcome_indicators_fy2023.csv",
-                   lambda ls: [*ls[:2], ls[2].replace("令和7年度", "天平7年度"), *ls[3:]])
-    with pytest.raises(DataError, match=r"row 3, column 'fiscal_year_raw'.*unknown era '天平'"):
-        osaka.read_osaka_kpi(path)
-
-
-def test_non_numeric_value(tmp_path):
-    path = damaged(tmp_path, "population_census_japan_1920_2020.csv",
-                   lambda ls: [*ls[:2], ls[2].replace("3467156", "x"), *ls[3:]])
-    with pytest.raises(DataError, match=r"row 3, column 'population': not a whole number "
-                       r"\(got 'x'\)"):
-        census.read_census_population_japan_age_sex(path)
-
-
-def test_duplicate_keys(tmp_path):
-    path = damaged(tmp_path, "population_census_japan_1920_2020.csv",
-                   lambda ls: [*ls, ls[3]])
-    with pytest.raises(DataError, match=r"duplicate key .* on lines 4 and 31"):
-        census.read_census_population_japan_age_sex(path)
-
-
-def test_prefecture_name_not_found(tmp_path):
-    path = damaged(tmp_path, "mynumber_card_by_prefecture.csv",
-                   lambda ls: [*ls[:2], ls[2].replace("青森県", "青山県"), *ls[3:]])
-    with pytest.raises(DataError, match=r"row 3, column 'prefecture': prefecture name not "
-                       r"found \(got '青山県'\)"):
-        mic.read_mynumber_prefecture(path)
-
-
-def test_prefecture_code_not_found_or_mismatched(tmp_path):
-    path = damaged(tmp_path, "mynumber_card_by_prefecture.csv",
-                   lambda ls: [*ls[:2], ls[2].replace(",02,", ",48,"), *ls[3:]])
-    with pytest.raises(DataError, match=r"row 3, column 'pref_code': prefecture code not found"):
-        mic.read_mynumber_prefecture(path)
-    path = damaged(tmp_path, "mynumber_card_by_prefecture.csv",
-                   lambda ls: [*ls[:2], ls[2].replace(",02,", ",03,"), *ls[3:]])
-    with pytest.raises(DataError, match=r"code 03 is 岩手県, not 青森県"):
-        mic.read_mynumber_prefecture(path)
-
-
-def test_wrong_check_digit(tmp_path):
-    header = ",".join(f'"{c}"' for c in mic.MUNICIPAL_COLUMNS)
-    row = ('"2022/12/31","北海道","札幌市","1960668","1070110","54.6","2022/01/01",'
-           '"2022/12/31","11003"')  # 札幌市 is 011002
-    path = tmp_path / "all_localgovs.csv"
-    path.write_text(header + "\n" + row + "\n", encoding="utf-8-sig")
-    with pytest.raises(DataError, match=r"row 2, column '団体コード': wrong check digit.*"
-                       "expected 011002"):
-        mic.read_mynumber_municipal(path)
-
-
-def test_unit_conflicting_with_schema(tmp_path):
-    # line 20 is the first published (male) row; lines 2-19 are derived totals
-    path = damaged(tmp_path, "population_japan_age_sex.csv",
-                   lambda ls: [*ls[:19], ls[19].replace(",persons,", ",households,"), *ls[20:]])
-    with pytest.raises(DataError, match=r"row 20, column 'unit': unit conflicts with the schema "
-                       r"\(got 'households'\)"):
-        census.read_population_japan_age_sex(path)
-    path = damaged(tmp_path, "mic_dx_case_studies_organisation_2023.csv",
-                   lambda ls: [ls[0], ls[1].replace("134.2万人", "134.2万円"), *ls[2:]])
-    with pytest.raises(DataError, match=r"row 2, column 'population_raw': unit conflicts"):
-        mic.read_mic_case_studies(path)
-
-
-def test_ragged_row(tmp_path):
-    path = damaged(tmp_path, "population_census_japan_1920_2020.csv",
-                   lambda ls: [*ls[:2], ls[2] + ",extra", *ls[3:]])
-    with pytest.raises(DataError, match=r"row 3: row has 6 fields where the header has 5"):
-        read_csv_text(path, ["year"])
+def test_cp932_ssdse_a_with_a_bad_region_code(tmp_path):
+    src = RAW / "ssdse" / "SSDSE-A-2025.csv"
+    lines = src.read_bytes().decode("cp932").splitlines()[:8]
+    lines[4] = lines[4].replace("R01202", "X01202", 1)
+    path = tmp_path / "SSDSE-A-2025.csv"
+    path.write_bytes("\r\n".join(lines).encode("cp932"))
+    with pytest.raises(DataError, match=r"SSDSE-A-2025\.csv, row 5, column '地域コード': region "
+                       r"code is not 'R' \+ 5 digits \(got 'X01202'\)"):
+        read_file("ssdse_a_2025_municipal", path)

@@ -8,17 +8,12 @@ import pandas as pd
 import pytest
 from fixtures.estat_synthetic import (
     VALUES,
-    FakeResponse,
-    FakeSession,
     synthetic_csv,
     synthetic_stats_data,
 )
 
-import dxlab
-from dxlab.errors import DataError, FetchError
+from dxlab.errors import DataError
 from dxlab.sources import estat
-
-SECRET = "0123456789abcdef0123456789abcdef01234567"
 
 
 def write_json(tmp_path, doc, name="t.json"):
@@ -129,68 +124,17 @@ def test_empty_file(tmp_path):
         estat.read(path)
 
 
-# --------------------------------------------------------------------------- fetch
-
-
-@pytest.fixture
-def raw_dir(tmp_path, monkeypatch):
-    raw = tmp_path / "data" / "raw"
-    raw.mkdir(parents=True)
-    monkeypatch.setenv("DXLAB_DATA_DIR", str(tmp_path / "data"))
-    return raw
-
-
-def test_fetch_without_app_id_says_which_variable(raw_dir, monkeypatch):
-    monkeypatch.delenv("ESTAT_APP_ID", raising=False)
-    with pytest.raises(FetchError, match="set the environment variable ESTAT_APP_ID"):
-        estat.fetch("0003410379", raw=raw_dir, session=FakeSession())
-
-
-def test_fetch_pages_retries_and_never_stores_the_app_id(raw_dir, monkeypatch):
-    monkeypatch.setenv("ESTAT_APP_ID", SECRET)
-    page1 = synthetic_stats_data(VALUES[:3], next_key=4, app_id_echo=SECRET)
-    page2 = synthetic_stats_data(VALUES[3:])
-    session = FakeSession(ConnectionError("reset"), FakeResponse(status_code=503),
-                          FakeResponse(page1), FakeResponse(page2))
-    slept = []
-    result = estat.fetch("0003410379", filters={"cdArea": "00000,47000"}, raw=raw_dir,
-                         session=session, sleep=slept.append)
-    assert slept == [1.0, 2.0]  # exponential backoff on the two transient failures
-    assert session.requests[-1][1]["startPosition"] == 4
-    assert session.requests[0][1]["appId"] == SECRET  # sent to the API ...
-    stored = result.path.read_text(encoding="utf-8")
-    catalog = (raw_dir / "catalog.toml").read_text(encoding="utf-8")
-    assert SECRET not in stored and SECRET not in catalog  # ... and nowhere else
-    assert "appId" not in result.url and "statsDataId=0003410379" in result.url
-    assert result.rows == len(VALUES) and result.pages == 2
-    frame = dxlab.load("estat_0003410379", cache=False)
-    assert frame.loc[frame["time_code"] == "2020000000", "value"].sum() == 126_146_099
-    assert frame.attrs["provenance"]["source_url"] == result.url
-
-
-def test_fetch_api_error_is_reported(raw_dir, monkeypatch):
-    monkeypatch.setenv("ESTAT_APP_ID", SECRET)
-    session = FakeSession(FakeResponse(synthetic_stats_data(status=100,
-                                                            error_msg="アプリケーションIDが不正です。")))
-    with pytest.raises(FetchError, match="アプリケーションIDが不正です") as info:
-        estat.fetch("0003410379", raw=raw_dir, session=session)
-    assert SECRET not in str(info.value)
-    assert not list(raw_dir.glob("*.json"))
-
-
-def test_fetch_gives_up_after_the_attempts(raw_dir, monkeypatch):
-    monkeypatch.setenv("ESTAT_APP_ID", SECRET)
-    session = FakeSession(*[ConnectionError("down")] * 3)
-    with pytest.raises(FetchError, match="did not answer after 3 attempts") as info:
-        estat.fetch("0003410379", raw=raw_dir, session=session, attempts=3,
-                    sleep=lambda s: None)
-    assert SECRET not in str(info.value)
-
-
-def test_cli_fetch_help_names_the_variable():
-    import subprocess
-    import sys
-
-    out = subprocess.run([sys.executable, "-m", "dxlab.cli", "fetch", "estat", "--help"],
-                         capture_output=True, text=True, check=True).stdout
-    assert "ESTAT_APP_ID" in out
+def test_json_and_csv_of_the_same_table_give_the_same_frame(tmp_path):
+    """One marker interpretation and one time parser: same columns, dtypes and values."""
+    csv_path = tmp_path / "t.csv"
+    csv_path.write_text(synthetic_csv(), encoding="utf-8")
+    from_csv = estat.read(csv_path)
+    from_json = estat.read(write_json(tmp_path, synthetic_stats_data()))
+    shared = [c for c in from_json.columns if c in from_csv.columns]
+    assert set(from_json.columns) - set(shared) == set()
+    assert {c: str(from_csv[c].dtype) for c in shared} == \
+        {c: str(from_json[c].dtype) for c in shared}
+    for col in shared:
+        pd.testing.assert_series_equal(from_csv[col], from_json[col], check_names=False,
+                                       check_categorical=False)
+    assert str(from_json["year"].dtype) == "Int64" and from_json["value"].dtype == "float64"

@@ -100,3 +100,121 @@ def test_data_list_and_show():
                           check=True).stdout
     assert "[OK]" in show and "issuance_rate_percent" in show and "percent" in show
     assert "source_url" in show and "rows" in show and "double counting" in show
+
+
+# ---------------------------------------------------------------- bundled official byte copies
+
+
+def test_c03_reproduces_published_census_totals():
+    """2015 census total population (incl. age not stated) 127,094,745; 2000 census 0-14 =
+    18,472,499 and 65+ = 22,005,152 (Cabinet Office white paper 2006; 日本の統計 2018)."""
+    c03 = dxlab.load("census_c03_prefecture_age_sex", totals=True)
+    both = c03[c03["sex"] == "total"]
+    assert both.loc[(both["year"] == 2015) & (both["age_group"] == "total"),
+                    "population"].sum() == 127_094_745
+    y2000 = both[both["year"] == 2000]
+    assert y2000.loc[y2000["age_hi"] <= 14, "population"].sum() == 18_472_499
+    assert y2000.loc[y2000["age_lo"] >= 65, "population"].sum() == 22_005_152
+    reasons = [d["reason"] for d in c03.attrs["accounting"]["drops"]]
+    assert any("footnote" in r for r in reasons) and any("70歳以上" in r for r in reasons)
+
+
+def test_c03_1945_is_the_survey_with_shifted_bands():
+    """MIRROR.md A1: 1945 (人口調査, 1 November) publishes 1〜5歳, 6〜10歳 … 86歳以上."""
+    c03 = dxlab.load("census_c03_prefecture_age_sex")
+    bands = set(c03.loc[c03["year"] == 1945, "age_group"])
+    assert {"1-5", "6-10", "86+"} <= bands and "0-4" not in bands
+
+
+def test_c03_prefecture_totals_equal_the_e_stat_extraction():
+    c03 = dxlab.load("census_c03_prefecture_age_sex", totals=True)
+    a = c03[(c03["sex"] == "total") & (c03["age_group"] == "total") & (c03["year"] == 2015)]
+    b = dxlab.load("census_population_prefecture_total")
+    b = b[b["year"] == 2015]
+    assert dict(zip(a["pref_code"], a["population"], strict=True)) == \
+        dict(zip(b["pref_code"], b["population"], strict=True))
+
+
+def test_ssdse_a_sums_to_the_2020_census_total():
+    """2020 census total population of Japan: 126,146,099; 双葉町 (07546): 0 persons."""
+    a = dxlab.load("ssdse_a_2025_municipal")
+    assert a["muni_code5"].nunique() == 1741
+    total = a[a["item_code"] == "A1101"].set_index("muni_code5")["value"]
+    assert total.sum() == 126_146_099
+    assert total["07546"] == 0
+
+
+@pytest.fixture(scope="module")
+def municipal():
+    return dxlab.load("mic_mynumber_card_municipal")
+
+
+def test_municipal_tables_have_1741_municipalities_on_every_date(municipal):
+    per_date = municipal.groupby("reference_date")["muni_code5"].nunique()
+    assert len(per_date) == 47 and (per_date == 1741).all()
+    sapporo = municipal[(municipal["municipality"] == "札幌市")]
+    assert set(sapporo["muni_code5"]) == {"01100"}  # file has 11002 = 011002 with check digit
+
+
+def test_municipal_cards_sum_to_the_published_national_total_on_every_shared_date(municipal):
+    ages = dxlab.load("mic_mynumber_card_age_sex", totals=True)
+    national = ages[(ages["age_group"] == "total") & (ages["sex"] == "total")].set_index(
+        "reference_date")["cards_issued"]
+    summed = municipal.groupby("reference_date")["cards_issued"].sum()
+    shared = summed.index.intersection(national.index)
+    assert len(shared) >= 30
+    assert (summed[shared] == national[shared]).all()
+
+
+def test_miyake_and_hachijo_keep_their_codes_when_the_extraction_lost_them(municipal):
+    """From 2021-08-01 the extraction has no 団体コード for 三宅村 and 八丈町; earlier files
+    give 133817 and 134015. Check digits by hand (weights 6,5,4,3,2; (11 − sum mod 11) mod 10):
+    13381: 6+15+12+24+2 = 59, 59 mod 11 = 4, 11 − 4 = 7 → 133817;
+    13401: 6+15+16+0+2 = 39, 39 mod 11 = 6, 11 − 6 = 5 → 134015."""
+    from dxlab.clean import with_check_digit
+
+    assert with_check_digit("13381") == "133817" and with_check_digit("13401") == "134015"
+    names_of = {"13381": {"三宅村", "三宅島三宅村"}, "13401": {"八丈町", "八丈島八丈町"}}
+    for code, names in names_of.items():
+        rows = municipal[municipal["muni_code5"] == code]
+        assert len(rows) == 47 and set(rows["municipality"]) <= names
+    late = municipal[municipal["reference_date"] >= "2021-08-01"]
+    assert late["muni_code5"].notna().all()
+
+
+def test_model_populations_have_their_published_totals():
+    """昭和60年モデル人口 120,287,000; 平成27年モデル人口 125,319,000 (SOURCES.md 13 §2)."""
+    m = dxlab.load("model_population_japan").groupby("standard")["population"].sum()
+    assert sorted(m.tolist()) == [120_287_000, 125_319_000]
+
+
+def test_single_year_census_equals_the_five_year_table_in_2020():
+    """fmsb Jpop 2020, summed by sex: 123,214,261 = the age-known 2020 census total, the band
+    sum of census_population_japan_age_sex (SOURCES.md 13 §1, check 2)."""
+    single = dxlab.load("census_single_year_age_fmsb")
+    jpop = single[single["source_object"].isin(["Jpop$M2020", "Jpop$F2020"])]
+    assert jpop["population"].sum() == 123_214_261
+    bands = dxlab.load("census_population_japan_age_sex")
+    assert bands.loc[bands["year"] == 2020, "population"].sum() == 123_214_261
+
+
+def test_white_paper_series_agree_with_the_white_paper_text():
+    """f00310 gives 78.0 (2009) and 78.2 (2010); the white-paper sentences (a separate
+    dataset, SOURCES.md 10) state the same 6+ totals."""
+    f = dxlab.load("mic_whitepaper_internet_use_individuals").set_index("year")["percent"]
+    text = dxlab.load("mic_internet_usage_by_age_whitepaper", totals=True)
+    quoted = text[text["age_group"].isin(["6+", "6+ (all)"])].set_index("survey_year")["percent"]
+    assert f[2009] == quoted[2009] == 78.0 and f[2010] == quoted[2010] == 78.2
+    assert list(f.index) == list(range(1997, 2024))
+
+
+def test_household_devices_keep_gaps_as_gaps():
+    """SOURCES.md 13 §5: 240 cells, 51 empty (not surveyed) → 189 rows; no 2008 row;
+    smartphones from 2010 (9.7 %); 1999 固定電話 '-' kept as missing."""
+    d = dxlab.load("mic_whitepaper_household_devices")
+    assert len(d) == 189 and 2008 not in set(d["year"])
+    smart = d[d["indicator"] == "smartphone"].set_index("year")["percent"]
+    assert smart.index.min() == 2010 and smart[2010] == 9.7
+    fixed = d[(d["indicator"] == "fixed_telephone") & (d["year"] == 1999)]
+    assert fixed["percent"].isna().all()
+    assert d.loc[d["year"] == 2006, "sample_size_n"].iloc[0] == 4999
