@@ -156,7 +156,7 @@ def _percent_axis(ax: Axes, axis: str = "y") -> None:
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
 
 
-def adoption_heatmap(rates: pd.DataFrame, *, value: str = "rate_percent",
+def adoption_heatmap(rates: pd.DataFrame, *, value: str = "issuance_rate_percent",
                      title: str | None = None, ax: Axes | None = None) -> Figure:
     """Age band (rows, oldest on top) × reference date (columns) heatmap of a rate (%)."""
     import seaborn as sns

@@ -22,11 +22,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from dxlab.clean.ages import AgeBand, age_label, parse_bands, reband
-from dxlab.errors import DataError
+from dxlab.clean.ages import AgeBand, bands_label, collapse_top_band, reband
+from dxlab.errors import DataError, ParseError
 
 STANDARD_BANDS = "0-14,15-64,65+"
 DX_TRAINING_BANDS = "0-14,15-59,60+"  # as used in municipal DX training material
+
+__all__ = [
+    "DX_TRAINING_BANDS", "STANDARD_BANDS", "band_change", "band_shares", "bands_label",
+    "harmonise_top_band", "median_age", "old_age_dependency_ratio", "pyramid", "select",
+]
 
 
 def _handle_unknown(pop: pd.DataFrame, unknown: str, value: str = "population"
@@ -71,28 +76,18 @@ def select(pop: pd.DataFrame, *, year: int | None = None, area: str | None = Non
 
 def harmonise_top_band(pop: pd.DataFrame, top: int = 85, value: str = "population"
                        ) -> pd.DataFrame:
-    """Collapse every band starting at or above ``top`` into one open band '``top``+'.
+    """Collapse every band starting at or above ``top`` into one open band '``top``+'
+    (:func:`dxlab.clean.collapse_top_band`, grouping by every other column).
 
     Use before comparing years whose top bands differ (85+ to 2000; 85-89 … 100+ after).
 
     Raises:
         DataError: a band straddles ``top`` (e.g. 80-89 with top=85), which would need a split.
     """
-    lo, hi = pop["age_lo"], pop["age_hi"]
-    straddle = lo.notna() & (lo < top) & (hi.isna() | (hi >= top))
-    if straddle.any():
-        bad = pop.loc[straddle, "age_group"].iloc[0]
-        raise DataError(f"band {bad!r} straddles the harmonised top age {top}",
-                        expected=f"bands that end below {top} or start at or above it")
-    above = lo.notna() & (lo >= top)
-    keys = [c for c in pop.columns if c not in (value, "age_group", "age_lo", "age_hi")]
-    top_rows = (pop[above].groupby(keys, dropna=False, sort=False)[value].sum().reset_index())
-    top_rows["age_group"] = age_label(top, None)
-    top_rows["age_lo"] = pd.array([top] * len(top_rows), dtype="Int64")
-    top_rows["age_hi"] = pd.array([pd.NA] * len(top_rows), dtype="Int64")
-    out = pd.concat([pop[~above], top_rows[pop.columns]], ignore_index=True)
-    return out.sort_values([*keys, "age_lo"], kind="stable", na_position="last"
-                           ).reset_index(drop=True)
+    try:
+        return collapse_top_band(pop, top, value=value)
+    except ParseError as err:
+        raise DataError(err.problem, value=err.value, expected=err.expected) from None
 
 
 def pyramid(pop: pd.DataFrame, year: int, *, area: str | None = None,
@@ -226,8 +221,3 @@ def band_change(pop: pd.DataFrame, year_a: int, year_b: int,
     out["share_change_points"] = out["percent_b"] - out["percent_a"]
     out.attrs.update(year_a=year_a, year_b=year_b)
     return out
-
-
-def bands_label(bands: str | Sequence[str | AgeBand]) -> str:
-    """Canonical text of a band list: '0-14 / 15-59 / 60+'."""
-    return " / ".join(age_label(lo, hi) for lo, hi in parse_bands(bands))

@@ -7,6 +7,9 @@ parse_age_band, with_check_digit; plus the helpers re-exported below.
 from dxlab.clean.ages import (
     AgeBand,
     age_label,
+    band_labels,
+    bands_label,
+    collapse_top_band,
     is_total_age,
     is_unknown_age,
     overlap_fraction,
@@ -30,6 +33,7 @@ from dxlab.clean.areas import (
 from dxlab.clean.dates import (
     ERA_OFFSETS,
     TimePeriod,
+    decimal_year,
     fiscal_year_bounds,
     fiscal_year_of,
     parse_estat_time_code,
@@ -43,7 +47,8 @@ from dxlab.clean.text import map_unique, normalize_text
 
 __all__ = [
     "ERA_OFFSETS", "PREFECTURES", "AgeBand", "ParsedNumber", "Prefecture", "TimePeriod",
-    "age_label", "check_digit", "estat_area_code", "fiscal_year_bounds", "fiscal_year_of",
+    "age_label", "band_labels", "bands_label", "check_digit", "collapse_top_band",
+    "decimal_year", "estat_area_code", "fiscal_year_bounds", "fiscal_year_of",
     "is_total_age", "is_unknown_age", "kanji_to_int", "map_unique", "normalize_text",
     "overlap_fraction", "parse_age_band", "parse_age_bands", "parse_bands",
     "parse_estat_area_code", "parse_estat_time_code", "parse_number", "parse_numbers",

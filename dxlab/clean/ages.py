@@ -257,3 +257,61 @@ def reband(
         for v in values
     }
     return out[[*by, "age_group", "age_lo", "age_hi", *values]]
+
+
+def band_labels(bands: str | Iterable[str | AgeBand]) -> list[str]:
+    """Canonical labels of a band specification: '0～14歳,15-59,60歳以上' or
+    ['0～4歳', '90歳以上'] → ['0-14', '15-59', '60+'] (sorted, checked not to overlap)."""
+    return [age_label(lo, hi) for lo, hi in parse_bands(bands)]
+
+
+def bands_label(bands: str | Iterable[str | AgeBand]) -> str:
+    """One readable line for a band specification: '0-14 / 15-59 / 60+'."""
+    return " / ".join(band_labels(bands))
+
+
+def collapse_top_band(frame: pd.DataFrame, top: int, *, value: str | Sequence[str] = "population",
+                      by: Sequence[str] | None = None) -> pd.DataFrame:
+    """Sum every band starting at or above ``top`` into one open band '``top``+'.
+
+    Use before comparing tables whose top bands differ (census 85+ to 2000 and 100+ after;
+    My Number Card tables 100+ to 2022-03-01 and 90+ after). Counts are summed, never rates:
+    collapse numerator and denominator, then divide.
+
+    Args:
+        frame: tidy frame with ``age_group``, ``age_lo``, ``age_hi`` and the ``value``
+            column(s).
+        top: first age of the collapsed band.
+        value: count column(s) to sum.
+        by: columns identifying a group (year, sex …); default every other column, which
+            must then be constant within a group. Columns outside ``by`` are dropped.
+    Returns:
+        The frame with one '``top``+' row per group in place of the bands at and above
+        ``top``, sorted by group and age. Rows without an age (total, unknown) are kept.
+    Raises:
+        ParseError: a band straddles ``top`` (80-89 with top 85 would need a split).
+    """
+    values = [value] if isinstance(value, str) else list(value)
+    age_cols = ["age_group", "age_lo", "age_hi"]
+    if by is None:
+        by = [c for c in frame.columns if c not in (*values, *age_cols)]
+    by = list(by)
+    lo, hi = frame["age_lo"], frame["age_hi"]
+    straddle = lo.notna() & (lo < top) & (hi.isna() | (hi >= top))
+    if straddle.any():
+        raise ParseError(f"band straddles the collapsed top age {top}",
+                         value=frame.loc[straddle, "age_group"].iloc[0],
+                         expected=f"bands that end below {top} or start at or above it")
+    columns = [c for c in frame.columns if c in {*by, *age_cols, *values}]
+    above = (lo.notna() & (lo >= top)).to_numpy()
+    rows = frame.loc[above]
+    if by:
+        top_rows = rows.groupby(by, dropna=False, sort=False)[values].sum().reset_index()
+    else:
+        top_rows = rows[values].sum().to_frame().T if len(rows) else rows[values].iloc[:0]
+    top_rows["age_group"] = age_label(top, None)
+    top_rows["age_lo"] = pd.array([top] * len(top_rows), dtype="Int64")
+    top_rows["age_hi"] = pd.array([pd.NA] * len(top_rows), dtype="Int64")
+    out = pd.concat([frame.loc[~above, columns], top_rows[columns]], ignore_index=True)
+    return out.sort_values([*by, "age_lo"], kind="stable", na_position="last"
+                           ).reset_index(drop=True)

@@ -252,3 +252,18 @@ def parse_time(code: str | None, label: str | None = None) -> TimePeriod:
     if label is None:
         raise ParseError("no time code or label given")
     return parse_time_label(label)
+
+
+def _decimal_year_series(dates: pd.Series) -> pd.Series:
+    d = pd.to_datetime(dates)
+    return d.dt.year + (d.dt.day_of_year - 1) / 365.25
+
+
+def decimal_year(date: str | dt.date | pd.Series) -> float | pd.Series:
+    """A date as a decimal year: '2022-12-31' → 2022.997; '2020-01-01' → 2020.0.
+
+    year + (day of year − 1) / 365.25. A Series gives a Series.
+    """
+    if isinstance(date, pd.Series):
+        return _decimal_year_series(date)
+    return float(_decimal_year_series(pd.Series([date])).iloc[0])

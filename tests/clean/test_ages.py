@@ -127,3 +127,41 @@ def test_reband_conserves_the_total(counts):
 def test_parse_age_band_accepts_a_series():
     out = parse_age_band(pd.Series(["15～19歳", "85歳以上", "年齢不詳"]))
     assert out["age_group"].tolist() == ["15-19", "85+", "unknown"]
+
+
+def _bands(rows):
+    f = pd.DataFrame(rows, columns=["year", "age_group", "age_lo", "age_hi", "population"])
+    f["age_lo"] = f["age_lo"].astype("Int64")
+    f["age_hi"] = f["age_hi"].astype("Int64")
+    return f
+
+
+def test_collapse_top_band_sums_counts_per_group():
+    """2000 publishes 80-84 (4) and 85+ (6); 2020 publishes 80-84 (5), 85-89 (3), 90-94 (2),
+    95+ (1). Collapsed at 85: 2000 85+ = 6; 2020 85+ = 3 + 2 + 1 = 6."""
+    from dxlab.clean import collapse_top_band
+
+    f = _bands([(2000, "80-84", 80, 84, 4), (2000, "85+", 85, None, 6),
+                (2020, "80-84", 80, 84, 5), (2020, "85-89", 85, 89, 3),
+                (2020, "90-94", 90, 94, 2), (2020, "95+", 95, None, 1)])
+    out = collapse_top_band(f, 85)
+    assert out[["year", "age_group", "population"]].values.tolist() == [
+        [2000, "80-84", 4], [2000, "85+", 6], [2020, "80-84", 5], [2020, "85+", 6]]
+    assert out["age_hi"].isna().tolist() == [False, True, False, True]
+
+
+def test_collapse_top_band_refuses_a_straddling_band():
+    from dxlab.clean import collapse_top_band
+
+    f = _bands([(2000, "80-89", 80, 89, 4), (2000, "90+", 90, None, 6)])
+    with pytest.raises(ParseError, match="straddles the collapsed top age 85.*80-89"):
+        collapse_top_band(f, 85)
+
+
+def test_band_labels_are_canonical_and_sorted():
+    from dxlab.clean import band_labels, bands_label
+
+    assert band_labels("60歳以上,0～14歳,15-59") == ["0-14", "15-59", "60+"]
+    assert bands_label(["0-14", "15-64", "65+"]) == "0-14 / 15-64 / 65+"
+    with pytest.raises(ParseError, match="overlap"):
+        band_labels("0-14,10-20")

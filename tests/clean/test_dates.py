@@ -136,3 +136,12 @@ def test_series_errors_name_the_row_and_column():
     s = pd.Series(["令和5年度", "天平5年度"], index=[7, 8], name="fiscal_year_raw")
     with pytest.raises(ParseError, match=r"row 8, column 'fiscal_year_raw'.*unknown era"):
         to_fiscal_year(s)
+
+
+def test_decimal_year_by_hand():
+    """2020-01-01 is day 1: 2020 + 0/365.25. 2022-12-31 is day 365: 2022 + 364/365.25."""
+    from dxlab.clean import decimal_year
+
+    assert decimal_year("2020-01-01") == 2020.0
+    assert decimal_year("2022-12-31") == pytest.approx(2022 + 364 / 365.25)
+    assert decimal_year(pd.Series(["2020-01-01"])).tolist() == [2020.0]

@@ -1,0 +1,366 @@
+"""General demographic methods: population aligned to rate bands, overall rates, Kitagawa
+decomposition, direct and indirect standardisation, birth-cohort tables, and projections of an
+age-specific rate on projected pyramids.
+
+Conventions. An *age-specific rate* is a fraction (0-1) per age band, a pandas Series indexed
+by band labels ('0-4', '85+', '90+'; anything :func:`dxlab.clean.parse_age_band` reads). A
+*population* is persons per band, either such a Series or a tidy frame with ``age_lo``,
+``age_hi`` and ``population``. Where the two use different band systems the population is
+rebanded onto the rate bands with :func:`dxlab.clean.reband` (uniform within a band; an open
+top band must fall wholly inside an open rate band: collapse top bands first).
+
+Nothing here knows which rate it is given: My Number Card issuance (:mod:`dxlab.cards`), an
+internet-use rate by age, or any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dxlab.clean.ages import (
+    AgeBand,
+    age_label,
+    band_labels,
+    collapse_top_band,
+    parse_age_band,
+    reband,
+)
+from dxlab.clean.dates import decimal_year
+from dxlab.errors import DataError
+
+MAX_AGE = 110  # single-year expansion stops here; open top bands cover MAX_AGE - lo + 1 years
+
+
+# --------------------------------------------------------------------------- alignment
+
+
+def _bands_of(index: Sequence[str]) -> list[AgeBand]:
+    bands = []
+    for label in index:
+        band = parse_age_band(str(label))
+        if band is None:
+            raise DataError("rates need age bands, not 'age unknown'", value=label)
+        bands.append(band)
+    return bands
+
+
+def _pop_frame(pop: pd.Series | pd.DataFrame) -> pd.DataFrame:
+    if isinstance(pop, pd.DataFrame):
+        need = {"age_lo", "age_hi", "population"} - set(pop.columns)
+        if need:
+            raise DataError(f"population frame lacks {sorted(need)}")
+        keys = ["age_lo", "age_hi"]
+        return pop.groupby(keys, dropna=False)["population"].sum().reset_index()
+    bands = _bands_of(pop.index)
+    return pd.DataFrame({
+        "age_lo": pd.array([b[0] for b in bands], dtype="Int64"),
+        "age_hi": pd.array([b[1] for b in bands], dtype="Int64"),
+        "population": pop.to_numpy(dtype=float),
+    })
+
+
+def align(pop: pd.Series | pd.DataFrame, rates: pd.Series) -> pd.DataFrame:
+    """Population rebanded onto the rates' bands, side by side.
+
+    Returns:
+        DataFrame indexed like ``rates`` with ``population`` (persons) and ``rate``;
+        ``attrs['outside']`` is the population outside every rate band (e.g. ages 0-5 when
+        the rates start at 6), which the overall rate leaves out.
+    """
+    bands = _bands_of(rates.index)
+    out = reband(_pop_frame(pop), [age_label(*b) for b in bands])
+    by_label = out.set_index("age_group")["population"]
+    labels = [age_label(*b) for b in bands]
+    frame = pd.DataFrame({"population": by_label.reindex(labels).fillna(0).to_numpy(),
+                          "rate": rates.to_numpy(dtype=float)}, index=rates.index)
+    frame.attrs["outside"] = out.attrs["unallocated"]["population"]["outside_target_bands"]
+    return frame
+
+
+# --------------------------------------------------------------------------- rates
+
+
+def rates_from_counts(frame: pd.DataFrame, *, numerator: str = "cards_issued",
+                      denominator: str = "population", top: int | None = None,
+                      by: Sequence[str] = (), rate: str = "rate") -> pd.DataFrame:
+    """Age-specific rates from counts, optionally collapsing bands at and above ``top``.
+
+    Rates cannot be averaged across bands, but counts can be summed: the 90+ rate is
+    Σnumerator(90-94, 95-99, 100+) / Σdenominator(…) (:func:`dxlab.clean.collapse_top_band`).
+    Use this to give two dates the same top band. Rows without an age (totals) are left out.
+
+    Returns:
+        DataFrame with ``by`` columns, ``age_group``, ``age_lo``, ``age_hi``, the two counts
+        and ``rate`` (a fraction 0-1; named by the ``rate`` argument).
+    Raises:
+        ParseError: a band straddles ``top``.
+    """
+    keys = list(by)
+    data = frame.loc[frame["age_lo"].notna(), [*keys, "age_group", "age_lo", "age_hi",
+                                                 numerator, denominator]]
+    if top is not None:
+        data = collapse_top_band(data, top, value=[numerator, denominator], by=keys)
+    out = data.sort_values([*keys, "age_lo"], kind="stable").reset_index(drop=True)
+    out[rate] = out[numerator] / out[denominator]
+    return out
+
+
+def overall_rate(pop: pd.Series | pd.DataFrame, rates: pd.Series) -> float:
+    """Population-weighted overall rate: R = Σ P_i r_i / Σ P_i over the rate bands.
+
+    Args:
+        pop: persons by age band (any band system; rebanded onto the rates' bands).
+        rates: age-specific rates (fraction) indexed by band.
+    Returns:
+        The overall rate (fraction) of the population covered by the rate bands.
+    """
+    a = align(pop, rates)
+    if a["population"].sum() <= 0:
+        raise DataError("no population in the rate bands")
+    return float((a["population"] * a["rate"]).sum() / a["population"].sum())
+
+
+def kitagawa(pop_a: pd.Series | pd.DataFrame, rates_a: pd.Series,
+             pop_b: pd.Series | pd.DataFrame, rates_b: pd.Series) -> pd.DataFrame:
+    """Split the change in an overall rate into composition (pyramid) and rate effects.
+
+    Kitagawa, E. M. (1955), "Components of a difference between two rates", JASA 50:1168-94.
+    With age shares w and age-specific rates r:
+    composition_i = (w_b,i − w_a,i) × (r_a,i + r_b,i) / 2;
+    rate_i = (r_b,i − r_a,i) × (w_a,i + w_b,i) / 2;
+    Σ composition + Σ rate = R_b − R_a exactly.
+
+    Args:
+        pop_a, pop_b: persons by band at the two dates (rebanded onto the rate bands).
+        rates_a, rates_b: rates (fraction) by band, the same bands at both dates.
+    Returns:
+        DataFrame indexed by band with ``share_a``, ``share_b``, ``rate_a``, ``rate_b``,
+        ``composition`` and ``rate`` (effects, in rate units). ``attrs['total']`` holds
+        'composition', 'rate', 'change', 'overall_a', 'overall_b'.
+    Raises:
+        DataError: the two dates use different bands.
+    """
+    if list(rates_a.index) != list(rates_b.index):
+        raise DataError("the two dates have different age bands",
+                        value=f"{list(rates_a.index)} vs {list(rates_b.index)}",
+                        expected="the same bands (collapse top bands with rates_from_counts)")
+    a, b = align(pop_a, rates_a), align(pop_b, rates_b)
+    wa = a["population"] / a["population"].sum()
+    wb = b["population"] / b["population"].sum()
+    ra, rb = a["rate"], b["rate"]
+    out = pd.DataFrame({
+        "share_a": wa, "share_b": wb, "rate_a": ra, "rate_b": rb,
+        "composition": (wb - wa) * (ra + rb) / 2,
+        "rate": (rb - ra) * (wa + wb) / 2,
+    })
+    overall_a, overall_b = float((wa * ra).sum()), float((wb * rb).sum())
+    out.attrs["total"] = {
+        "composition": float(out["composition"].sum()),
+        "rate": float(out["rate"].sum()),
+        "change": overall_b - overall_a,
+        "overall_a": overall_a,
+        "overall_b": overall_b,
+    }
+    return out
+
+
+def standardise_direct(rates: pd.Series, standard_pop: pd.Series | pd.DataFrame) -> float:
+    """Directly standardised rate: Σ r_i S_i / Σ S_i — the overall rate the population would
+    have with the standard population's age structure S (e.g. the 2020 census).
+
+    Standardising with the population's own structure returns its crude rate."""
+    return overall_rate(standard_pop, rates)
+
+
+@dataclass(frozen=True)
+class IndirectStandardisation:
+    """Result of :func:`standardise_indirect`.
+
+    Attributes:
+        observed: observed count (e.g. cards issued).
+        expected: Σ P_i R_i, the count expected with the reference rates.
+        ratio: observed / expected (1 = as the reference rates predict).
+    """
+
+    observed: float
+    expected: float
+    ratio: float
+
+
+def standardise_indirect(pop: pd.Series | pd.DataFrame, reference_rates: pd.Series,
+                         observed_total: float) -> IndirectStandardisation:
+    """Indirect standardisation: compare an observed total with the count the population
+    would have at reference age-specific rates (observed/expected, as an SMR).
+
+    Use where only a population's age structure and its total are known (a municipality's
+    pyramid and its card count), with national rates as the reference."""
+    a = align(pop, reference_rates)
+    expected = float((a["population"] * a["rate"]).sum())
+    if expected <= 0:
+        raise DataError("expected count is zero; the reference rates or population are empty")
+    return IndirectStandardisation(float(observed_total), expected,
+                                   float(observed_total) / expected)
+
+
+# --------------------------------------------------------------------------- cohorts
+
+
+def cohort_table(rates: pd.DataFrame, *, date: str = "reference_date", width: int = 5
+                 ) -> pd.DataFrame:
+    """Rates re-indexed by birth cohort, to follow a cohort across reference dates.
+
+    Each (date, band) row is placed at the mid birth year of the band: date − (lo + hi + 1)/2
+    (decimal years); rows are grouped into ``width``-year birth cohorts by that mid year
+    ('1950-1954'). Reference dates that are not whole multiples of ``width`` years apart put
+    a band in the neighbouring cohort, so lines are approximate within ±width/2 years.
+    Open top bands (90+) have no mid age and are left out.
+
+    Args:
+        rates: long frame with ``date``, ``age_lo``, ``age_hi`` and ``rate``.
+    Returns:
+        The closed-band rows with ``mid_birth_year``, ``birth_cohort`` (label) and
+        ``cohort_start`` (first birth year).
+    """
+    closed = rates[rates["age_hi"].notna()].copy()
+    when = decimal_year(closed[date])
+    mid_age = (closed["age_lo"].astype(float) + closed["age_hi"].astype(float) + 1) / 2
+    closed["mid_birth_year"] = when - mid_age
+    start = (np.floor(closed["mid_birth_year"] / width) * width).astype(int)
+    closed["cohort_start"] = start
+    closed["birth_cohort"] = start.astype(str) + "-" + (start + width - 1).astype(str)
+    return closed
+
+
+# --------------------------------------------------------------------------- projection
+
+
+def _single_year_rates(rates: pd.Series) -> np.ndarray:
+    """Rates by single year of age 0..MAX_AGE (uniform within a band; NaN where no band)."""
+    out = np.full(MAX_AGE + 1, np.nan)
+    for (lo, hi), r in zip(_bands_of(rates.index), rates.to_numpy(dtype=float), strict=True):
+        out[lo:(MAX_AGE if hi is None else hi) + 1] = r
+    return out
+
+
+def _single_year_pop(pop: pd.DataFrame) -> np.ndarray:
+    """Persons by single year of age 0..MAX_AGE, spread uniformly within each band; an open
+    band is spread over lo..MAX_AGE (only sums over whole bands are used downstream)."""
+    out = np.zeros(MAX_AGE + 1)
+    for lo, hi, n in pop[["age_lo", "age_hi", "population"]].itertuples(index=False):
+        if pd.isna(lo):
+            continue
+        top = MAX_AGE if pd.isna(hi) else int(hi)
+        out[int(lo):top + 1] += n / (top - int(lo) + 1)
+    return out
+
+
+def carried_rates(rates: pd.Series, years_ahead: float, *, cap: float = 1.0) -> np.ndarray:
+    """Single-year rates after ``years_ahead`` years if each birth cohort keeps its latest rate.
+
+    Age a in the target year was age a − k at the rates' date (k = years_ahead, rounded to
+    whole years). Cohorts not yet born then (a − k < youngest rated age) take today's
+    age-specific rate for their age. Carried rates are capped at ``cap`` (default 1.0), since
+    published rates above 100% (oldest men) are artefacts of stale denominators.
+    """
+    base = _single_year_rates(rates)
+    k = int(np.rint(years_ahead))
+    ages = np.arange(MAX_AGE + 1)
+    source = ages - k
+    carried = np.where(source >= 0, base[np.clip(source, 0, MAX_AGE)], base)
+    carried = np.where(np.isnan(carried), base, carried)
+    return np.minimum(carried, cap)
+
+
+METHODS = ("constant", "cohort")
+
+
+def project(pop_projection: pd.DataFrame, rates: pd.Series, rates_year: float, *,
+            method: str | Sequence[str] = METHODS, cap: float = 1.0) -> pd.DataFrame:
+    """Overall adoption on projected pyramids.
+
+    Methods:
+        'constant': age-specific rates held at their latest values (only the pyramid moves).
+        'cohort': each birth cohort carries its latest rate as it ages
+            (:func:`carried_rates`, capped at ``cap``); new cohorts take today's rate for
+            their age.
+    Both use single years of age (uniform within bands) so shifts need not be multiples of 5.
+
+    Args:
+        pop_projection: tidy frame with ``year``, ``age_lo``, ``age_hi``, ``population``
+            (sexes are summed).
+        rates: latest rates (fraction) by band; ``rates_year``: their date as a decimal year.
+    Returns:
+        DataFrame indexed by ``year`` (projection years from ``rates_year`` on; earlier years
+        are left out, a cohort cannot carry a rate backwards) with one column per method
+        (fractions) — the range a reader should see.
+    """
+    methods = [method] if isinstance(method, str) else list(method)
+    for m in methods:
+        if m not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, not {m!r}")
+    base = _single_year_rates(rates)
+    covered = ~np.isnan(base)
+    rows = {}
+    for year, group in pop_projection.groupby("year"):
+        if year < rates_year:
+            continue
+        persons = _single_year_pop(group)[covered]
+        row = {}
+        for m in methods:
+            r = (base if m == "constant"
+                 else carried_rates(rates, year - rates_year, cap=cap))[covered]
+            row[m] = float((persons * np.minimum(r, cap)).sum() / persons.sum())
+        rows[year] = row
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "year"
+    return out
+
+
+def adopting_share(pop: pd.DataFrame, rates: pd.Series, rates_year: float, year: float, *,
+                   threshold: float, method: str = "cohort", cap: float = 1.0) -> float:
+    """Share of the population (persons covered by the rate bands) living at ages whose
+    adoption rate in ``year`` is at least ``threshold``."""
+    covered = ~np.isnan(_single_year_rates(rates))
+    r = (_single_year_rates(rates) if method == "constant"
+         else carried_rates(rates, year - rates_year, cap=cap))
+    persons = _single_year_pop(pop)
+    return float(persons[covered & (r >= threshold)].sum() / persons[covered].sum())
+
+
+def majority_year(pop_projection: pd.DataFrame, rates: pd.Series, rates_year: float, *,
+                  threshold: float = 0.6, share: float = 0.5, method: str = "cohort",
+                  cap: float = 1.0) -> int | None:
+    """First projected year (not before the rates' date) in which the population at ages
+    whose adoption is at least ``threshold`` is more than ``share`` of the population.
+
+    Returns:
+        The year, or None when no projected year qualifies.
+    """
+    for year, group in pop_projection.groupby("year"):
+        if year < rates_year:
+            continue
+        if adopting_share(group, rates, rates_year, year, threshold=threshold,
+                          method=method, cap=cap) > share:
+            return int(year)
+    return None
+
+
+def majority_sensitivity(pop_projection: pd.DataFrame, rates: pd.Series, rates_year: float,
+                         *, thresholds: Sequence[float], shares: Sequence[float],
+                         method: str = "cohort") -> pd.DataFrame:
+    """:func:`majority_year` over a grid: rows thresholds, columns shares (None = never)."""
+    table = {s: [majority_year(pop_projection, rates, rates_year, threshold=t, share=s,
+                               method=method) for t in thresholds] for s in shares}
+    out = pd.DataFrame({s: pd.array(v, dtype="Int64") for s, v in table.items()},
+                       index=pd.Index(thresholds, name="threshold"))
+    out.columns.name = "share"
+    return out
+
+
+def bands_from(labels: Sequence[str]) -> list[str]:
+    """Canonical band labels (kept for old scripts; see :func:`dxlab.clean.band_labels`)."""
+    return band_labels(list(labels))
