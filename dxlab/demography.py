@@ -364,3 +364,128 @@ def majority_sensitivity(pop_projection: pd.DataFrame, rates: pd.Series, rates_y
 def bands_from(labels: Sequence[str]) -> list[str]:
     """Canonical band labels (kept for old scripts; see :func:`dxlab.clean.band_labels`)."""
     return band_labels(list(labels))
+
+
+# --------------------------------------------------------------------------- many areas
+# Indirect standardisation of many areas at once: observed ÷ expected with exact Poisson
+# intervals, overdispersion and funnel limits.
+
+
+def expected_rates(shares: pd.DataFrame, rates: pd.DataFrame, *, area: str | Sequence[str],
+                   on: Sequence[str] = ("sex", "age_group"), share: str = "share",
+                   rate: str = "rate") -> pd.Series:
+    """Expected rate of each area under reference rates (indirect standardisation).
+
+    E_rate(area) = Σ_g w(area, g) × R(g), where g runs over the groups ``on`` (sex × age band),
+    w is the area's population share in g (Σ_g w = 1) and R the reference (e.g. national)
+    rate in g. Breslow & Day (1987), *Statistical Methods in Cancer Research* II, ch. 2;
+    the expected count is E_rate × the area's population.
+
+    Args:
+        shares: one row per area × group with ``share`` (fraction); shares of an area that
+            cannot be computed (no population) are NaN and give NaN.
+        rates: one row per group (and per any extra key such as ``reference_date``) with
+            ``rate`` (fraction 0-1).
+        area: column(s) naming the area.
+        on: the group columns shared by both frames.
+    Returns:
+        Series of expected rates (fraction) indexed by area (and the extra keys of ``rates``).
+    Raises:
+        DataError: a group of ``shares`` with no rate in ``rates``.
+    """
+    area = [area] if isinstance(area, str) else list(area)
+    on = list(on)
+    extra = [c for c in rates.columns if c not in (*on, rate) and c in ("reference_date",)]
+    merged = shares[[*area, *on, share]].merge(rates[[*extra, *on, rate]], on=on, how="left")
+    missing = merged[rate].isna() & merged[share].notna()
+    if missing.any():
+        row = merged.loc[missing].iloc[0]
+        raise DataError("no reference rate for a group of the area structure",
+                        value={c: row[c] for c in on}, expected="a rate for every group")
+    merged["_x"] = merged[share] * merged[rate]
+    keys = [*extra, *area]
+    out = merged.groupby(keys, sort=False)["_x"].sum(min_count=1)
+    incomplete = merged.groupby(keys, sort=False)[share].apply(lambda s: s.isna().any())
+    return out.where(~incomplete).rename("expected_rate")
+
+
+def poisson_ratio_ci(observed: np.ndarray | pd.Series | float,
+                     expected: np.ndarray | pd.Series | float, level: float = 0.95
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Poisson confidence interval of observed ÷ expected (the SMR interval).
+
+    With O observed events treated as Poisson and E fixed: lower = χ²(α/2; 2O) / (2E),
+    upper = χ²(1 − α/2; 2(O + 1)) / (2E) (Ulm 1990, Am J Epidemiol 131:373-5; Breslow & Day
+    1987). For O = 0 the lower limit is 0.
+
+    Returns:
+        (lower, upper) arrays; NaN where E is missing or not positive.
+    """
+    from scipy.stats import chi2
+
+    o = np.asarray(observed, dtype=float)
+    e = np.asarray(expected, dtype=float)
+    alpha = 1 - level
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo = np.where(o > 0, chi2.ppf(alpha / 2, 2 * o) / 2, 0.0) / e
+        hi = chi2.ppf(1 - alpha / 2, 2 * (o + 1)) / 2 / e
+    bad = ~(e > 0)
+    return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
+
+
+def overdispersion(oe: np.ndarray | pd.Series, expected: np.ndarray | pd.Series, *,
+                   winsor: float = 0.1) -> dict[str, float]:
+    """Overdispersion of O/E ratios around 1 (Spiegelhalter 2005, Stat Med 24:1185-1202).
+
+    z_i = (y_i − 1) / s_i with y = O/E and s_i = √(1/E_i) (Poisson); the z are winsorised at
+    ``winsor`` in each tail; φ = mean(z²). If nφ > n − 1, the additive random-effects
+    variance is τ² = (nφ − (n − 1)) / (Σ w_i − Σ w_i² / Σ w_i) with w_i = 1/s_i² = E_i.
+
+    Returns:
+        {'phi': φ, 'tau2': τ² (0 when not overdispersed), 'n': n}.
+    """
+    y = np.asarray(oe, dtype=float)
+    e = np.asarray(expected, dtype=float)
+    keep = np.isfinite(y) & (e > 0)
+    y, e = y[keep], e[keep]
+    z = (y - 1) * np.sqrt(e)
+    lo, hi = np.quantile(z, [winsor, 1 - winsor])
+    phi = float(np.mean(np.clip(z, lo, hi) ** 2))
+    n = len(z)
+    tau2 = 0.0
+    if n * phi > (n - 1) * (1 + 1e-9):  # equality (up to rounding) means no overdispersion
+        tau2 = float((n * phi - (n - 1)) / (e.sum() - (e ** 2).sum() / e.sum()))
+    return {"phi": phi, "tau2": tau2, "n": float(n)}
+
+
+def funnel_limits(expected: np.ndarray | pd.Series, level: float, *, tau2: float = 0.0
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Funnel-plot control limits for O/E at expected count E (Spiegelhalter 2005).
+
+    Without overdispersion (``tau2`` = 0): the interval O/E would fall in with probability
+    ``level`` if O were Poisson with mean E, i.e. the p = α/2 and 1 − α/2 quantiles of
+    Poisson(E) divided by E, interpolated between integers as in Spiegelhalter (2005),
+    Appendix A.1.1: with r_p the smallest r such that F(r) ≥ p,
+    y_p = (r_p − (F(r_p) − p) / (F(r_p) − F(r_p − 1))) / E.
+    With an additive random-effects variance τ² (:func:`overdispersion`):
+    1 ± z_(1−α/2) √(1/E + τ²).
+
+    Returns:
+        (lower, upper) arrays.
+    """
+    from scipy.stats import norm, poisson
+
+    e = np.asarray(expected, dtype=float)
+    alpha = 1 - level
+    if tau2 > 0:
+        half = norm.ppf(1 - alpha / 2) * np.sqrt(1 / e + tau2)
+        return 1 - half, 1 + half
+
+    def limit(p: float) -> np.ndarray:
+        r = poisson.ppf(p, e)
+        f_r, f_below = poisson.cdf(r, e), poisson.cdf(r - 1, e)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            step = np.where(f_r > f_below, (f_r - p) / (f_r - f_below), 0.0)
+        return np.maximum(r - step, 0.0) / e  # O/E cannot be below 0
+
+    return limit(alpha / 2), limit(1 - alpha / 2)

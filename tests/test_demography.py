@@ -188,3 +188,55 @@ def test_projection_on_bundled_data_is_bounded():
     assert list(out.index) == list(range(2025, 2066, 5))
     assert ((out > 0) & (out <= 1)).all().all()
     assert np.isfinite(out.to_numpy()).all()
+
+
+# --------------------------------------------------------------------------- many areas
+
+
+def test_expected_rates_by_hand():
+    """Area A: 20% children, 80% adults; area B: 50% / 50%. Reference rates: children 0.5,
+    adults 0.7. Expected A = 0.2*0.5 + 0.8*0.7 = 0.66; B = 0.25 + 0.35 = 0.60.
+    Area C has no population (shares NaN): not computable, never a division by zero."""
+    shares = pd.DataFrame({"area": ["A", "A", "B", "B", "C", "C"],
+                           "age_group": ["0-14", "15+"] * 3,
+                           "share": [0.2, 0.8, 0.5, 0.5, np.nan, np.nan]})
+    rates = pd.DataFrame({"age_group": ["0-14", "15+"], "rate": [0.5, 0.7]})
+    out = D.expected_rates(shares, rates, area="area", on=["age_group"])
+    assert out["A"] == pytest.approx(0.66) and out["B"] == pytest.approx(0.60)
+    assert np.isnan(out["C"])
+
+
+def test_expected_rates_needs_a_rate_for_every_group():
+    shares = pd.DataFrame({"area": ["A"], "age_group": ["75+"], "share": [1.0]})
+    with pytest.raises(DataError, match="no reference rate"):
+        D.expected_rates(shares, pd.DataFrame({"age_group": ["0-14"], "rate": [0.5]}),
+                         area="area", on=["age_group"])
+
+
+def test_poisson_interval_matches_the_published_table():
+    """Exact 95% limits for a Poisson count of 10: 4.795 and 18.390 (Ulm 1990, Table 1;
+    the classical Garwood limits). With E = 10 the O/E interval is 0.4795 to 1.8390."""
+    lo, hi = D.poisson_ratio_ci(10, 10)
+    assert (float(lo), float(hi)) == pytest.approx((0.4795, 1.8390), abs=5e-4)
+    lo0, _ = D.poisson_ratio_ci(0, 5)
+    assert float(lo0) == 0.0
+
+
+def test_funnel_limit_interpolates_between_poisson_quantiles():
+    """E = 1, p = 0.975. F(2) = e^-1 (1 + 1 + 1/2) = 0.91970, F(3) = F(2) + e^-1/6 = 0.98101,
+    so r = 3 and the limit is 3 − (0.98101 − 0.975)/(0.98101 − 0.91970) = 3 − 0.0980 = 2.902.
+    The lower 2.5% limit at E = 1 is 0 (r = 0; O/E cannot be negative)."""
+    lo, hi = D.funnel_limits(np.array([1.0]), 0.95)
+    assert hi[0] == pytest.approx(2.902, abs=1e-3) and lo[0] == 0.0
+
+
+def test_overdispersion_by_hand():
+    """Three areas with E = 100 (s = 0.1). y = 1.2, 0.8, 1.0 → z = 2, −2, 0 (no
+    winsorising) → φ = 8/3; nφ = 8 > n − 1 = 2, so τ² = (8 − 2) / (300 − 30000/300) = 0.03.
+    y = 1.1, 0.9, 1.0 → z = 1, −1, 0, φ = 2/3, nφ = 2: not overdispersed, τ² = 0."""
+    e = np.array([100.0, 100.0, 100.0])
+    od = D.overdispersion(np.array([1.2, 0.8, 1.0]), e, winsor=0)
+    assert od["phi"] == pytest.approx(8 / 3) and od["tau2"] == pytest.approx(0.03)
+    assert D.overdispersion(np.array([1.1, 0.9, 1.0]), e, winsor=0)["tau2"] == 0
+    lo, hi = D.funnel_limits(e, 0.95, tau2=0.03)  # 1 ± 1.96 √(0.01 + 0.03) = 1 ± 0.392
+    assert (lo[0], hi[0]) == pytest.approx((1 - 1.959964 * 0.2, 1 + 1.959964 * 0.2))

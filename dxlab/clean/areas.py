@@ -213,3 +213,34 @@ def strip_check_digit(code: str | int | pd.Series) -> str | pd.Series:
         ParseError: when the check digit is wrong, naming the expected digit.
     """
     return _series_or_scalar(_strip_check_digit_one, code, "strip_check_digit")
+
+
+# 指定都市 (designated cities under the Local Autonomy Act, art. 252-19): the 20 cities and
+# their codes, as listed by MIC (総務省「指定都市一覧」); the most recent designation is 熊本市
+# (2012-04-01). The MIC municipal card tables list them as whole cities.
+DESIGNATED_CITIES: dict[str, str] = {
+    "01100": "札幌市", "04100": "仙台市", "11100": "さいたま市", "12100": "千葉市",
+    "14100": "横浜市", "14130": "川崎市", "14150": "相模原市", "15100": "新潟市",
+    "22100": "静岡市", "22130": "浜松市", "23100": "名古屋市", "26100": "京都市",
+    "27100": "大阪市", "27140": "堺市", "28100": "神戸市", "33100": "岡山市",
+    "34100": "広島市", "40100": "北九州市", "40130": "福岡市", "43100": "熊本市",
+}
+
+
+def municipality_kind(code5: str, name: str) -> str:
+    """Kind of a municipality: '政令市' (designated city), '特別区' (Tokyo's 23 wards,
+    13101-13123), else '市', '町' or '村' by the last character of its name.
+
+    Raises:
+        ParseError: a name that ends in none of 市, 町, 村 (and is not a 特別区).
+    """
+    code = normalize_text(str(code5))
+    if code in DESIGNATED_CITIES:
+        return "政令市"
+    if re.fullmatch(r"131(0[1-9]|1\d|2[0-3])", code):
+        return "特別区"
+    last = normalize_text(str(name))[-1:]
+    if last in ("市", "町", "村"):
+        return last
+    raise ParseError("municipality name ends in none of 市, 町, 村", value=name,
+                     expected="a municipal name such as '都城市', '西会津町', '舟形町'")

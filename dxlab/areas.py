@@ -1,0 +1,382 @@
+"""Areas compared fairly: is a place's card uptake what its age structure predicts?
+
+The objection "our residents are old" is a claim about composition. This module answers it
+for every prefecture and all 1,741 municipalities by indirect age-sex standardisation:
+
+- **Structure**: each area's 2020 census population by sex in 0-14, 15-64, 65-74 and 75+
+  (SSDSE-A; 65-74 = 65+ − 75+), as shares of its age-known population. Age not stated
+  (2.93 million persons in 2020) is left out of the shares.
+- **Reference rates**: the national rate in each sex × band on the same date (national cards
+  ÷ national resident-register population in the MIC age-sex table), or any other national
+  age(-sex) rate table (:func:`reference_rates`).
+- **Expected**: expected rate = Σ share × national rate (:func:`dxlab.demography.expected_rates`);
+  expected cards = expected rate × the area's register population (the card table's own
+  denominator). O/E = observed ÷ expected cards, with an exact Poisson interval.
+- **The answer per area**: the gap to the national rate splits exactly into an age-structure
+  part (expected − national) and a local part (observed − expected), in percentage points.
+- **Across areas**: the share of the variance of observed rates that the age structure
+  accounts for; funnel limits (Spiegelhalter 2005) with and without overdispersion; ranks
+  before and after adjustment; peers by prefecture and by size class and population band.
+
+Caveat built into every output: cards issued are a count of cards (cumulative, not net of
+deaths), not internet use; the register population is of 1 January; the structure is the
+2020 census, applied to every date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from dxlab.cards import band_rates
+from dxlab.clean.ages import band_labels, reband
+from dxlab.clean.areas import municipality_kind
+from dxlab.demography import expected_rates, funnel_limits, overdispersion, poisson_ratio_ci
+from dxlab.errors import DataError
+
+AREA_BANDS = ("0-14", "15-64", "65-74", "75+")
+SEXES = ("male", "female")
+# SSDSE-A item codes of the 2020 census by age: (under 15, 15-64, 65+, 75+); suffix 01 male,
+# 02 female.
+_ITEMS = {"0-14": "A1301", "15-64": "A1302", "65+": "A1303", "75+": "A1419"}
+SIZE_BANDS = (0, 5_000, 10_000, 30_000, 50_000, 100_000, 300_000, np.inf)
+SIZE_BAND_LABELS = ("<5k", "5k-10k", "10k-30k", "30k-50k", "50k-100k", "100k-300k", "300k+")
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def census_structure(ssdse: pd.DataFrame) -> pd.DataFrame:
+    """2020 census persons by municipality, sex and band (0-14, 15-64, 65-74, 75+).
+
+    Args:
+        ssdse: ``dxlab.load('ssdse_a_2025_municipal')``.
+    Returns:
+        Long frame: muni_code5, pref_code, prefecture, municipality, sex, age_group,
+        population (persons, age known).
+    Raises:
+        DataError: an item missing, or 75+ above 65+ for some area and sex.
+    """
+    codes = {f"{code}{suffix}" for code in _ITEMS.values() for suffix in ("01", "02")}
+    missing = codes - set(ssdse["item_code"])
+    if missing:
+        raise DataError("SSDSE-A lacks census age items", value=sorted(missing),
+                        expected="A1301/A1302/A1303/A1419 with (男)/(女) variants")
+    wide = ssdse[ssdse["item_code"].isin(codes)].pivot(
+        index="muni_code5", columns="item_code", values="value")
+    names = ssdse.drop_duplicates("muni_code5").set_index("muni_code5")[
+        ["pref_code", "prefecture", "municipality"]]
+    parts = []
+    for sex, suffix in (("male", "01"), ("female", "02")):
+        over65, over75 = wide[f"{_ITEMS['65+']}{suffix}"], wide[f"{_ITEMS['75+']}{suffix}"]
+        if (over75 > over65).any():
+            raise DataError("75+ exceeds 65+", value=over75.index[over75 > over65][0],
+                            column=f"{_ITEMS['75+']}{suffix}")
+        bands = {"0-14": wide[f"{_ITEMS['0-14']}{suffix}"],
+                 "15-64": wide[f"{_ITEMS['15-64']}{suffix}"],
+                 "65-74": over65 - over75, "75+": over75}
+        for band, values in bands.items():
+            parts.append(pd.DataFrame({"muni_code5": wide.index, "sex": sex, "age_group": band,
+                                       "population": values.to_numpy()}))
+    out = pd.concat(parts, ignore_index=True).merge(names, left_on="muni_code5",
+                                                    right_index=True)
+    out["population"] = out["population"].astype("int64")
+    return out[["muni_code5", "pref_code", "prefecture", "municipality", "sex", "age_group",
+                "population"]].sort_values(["muni_code5", "sex", "age_group"],
+                                           ignore_index=True)
+
+
+def shares(structure: pd.DataFrame, *, area: str = "muni_code5",
+           on: Sequence[str] = ("sex", "age_group")) -> pd.DataFrame:
+    """Each area's population share per group (fraction of its age-known total).
+
+    Areas with no age-known population (双葉町 in 2020: everyone evacuated) get NaN shares —
+    no age structure, nothing can be expected — never a division by zero.
+
+    Returns:
+        The summed structure per area × group with ``share`` and the area's
+        ``population_known``.
+    """
+    keys = [area, *on]
+    grouped = structure.groupby(keys, as_index=False)["population"].sum()
+    total = grouped.groupby(area)["population"].transform("sum")
+    grouped["population_known"] = total
+    grouped["share"] = (grouped["population"] / total.where(total > 0)).astype(float)
+    return grouped
+
+
+def indicators(structure: pd.DataFrame, *, area: str = "muni_code5") -> pd.DataFrame:
+    """Aging indicators per area from the census structure: share 65+ and 75+ (percent of the
+    age-known population), and persons 65+ per 100 aged 15-64 (old-age dependency)."""
+    wide = structure.groupby([area, "age_group"])["population"].sum().unstack()
+    known = wide.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = pd.DataFrame({
+            "population_known": known,
+            "share_65plus_percent": 100 * (wide["65-74"] + wide["75+"]) / known.where(known > 0),
+            "share_75plus_percent": 100 * wide["75+"] / known.where(known > 0),
+            "old_age_dependency": 100 * (wide["65-74"] + wide["75+"])
+            / wide["15-64"].where(wide["15-64"] > 0),
+        })
+    return out
+
+
+# --------------------------------------------------------------------------- reference rates
+
+
+def reference_rates(cards_age_sex: pd.DataFrame, *, bands: Sequence[str] = AREA_BANDS,
+                    sexes: Sequence[str] = SEXES) -> pd.DataFrame:
+    """National card issuance rates per date, sex and band, from counts.
+
+    Args:
+        cards_age_sex: ``dxlab.load('mic_mynumber_card_age_sex', totals=True)``.
+    Returns:
+        reference_date, sex, age_group, cards_issued, population, rate (fraction).
+    """
+    rows = cards_age_sex[(cards_age_sex["age_group"] != "total")
+                         & cards_age_sex["sex"].isin(list(sexes))]
+    out = band_rates(rows, ",".join(bands), by=["reference_date", "sex"])
+    return out.rename(columns={"issuance_rate": "rate"})
+
+
+def rates_to_bands(rates: pd.DataFrame, weights: pd.DataFrame, *,
+                   bands: Sequence[str] = AREA_BANDS, rate: str = "rate",
+                   by: Sequence[str] = ()) -> pd.DataFrame:
+    """Any national age-specific rate table (e.g. internet use in 6-12, 13-19 … 80+) → the
+    area bands, weighting each source band by the national population in it.
+
+    rate(target band) = Σ_b P(b ∩ target) r_b / Σ_b P(b ∩ target), where P comes from
+    ``weights`` (national persons by age, e.g. single years of the 2020 census) spread
+    uniformly within bands (:func:`dxlab.clean.reband`). Ages the source rates do not cover
+    (0-5 for a 6+ survey) are left out of the target band's weights, and reported in
+    ``attrs['uncovered']`` (persons per target band).
+
+    Args:
+        rates: rows with age_lo, age_hi and ``rate`` (fraction), plus ``by`` columns.
+        weights: national population with age_lo, age_hi, population (plus ``by``).
+    Returns:
+        ``by`` columns, age_group, rate.
+    """
+    by = list(by)
+    targets = band_labels(list(bands))
+    out = []
+    groups = rates.groupby(by) if by else [((), rates)]
+    for key, part in groups:
+        w = weights
+        if by:
+            key = key if isinstance(key, tuple) else (key,)
+            for col, val in zip(by, key, strict=True):
+                w = w[w[col] == val]
+        src = [(int(lo), None if pd.isna(hi) else int(hi), r) for lo, hi, r in
+               part[["age_lo", "age_hi", rate]].itertuples(index=False)]
+        pieces = []
+        for lo, hi, r in src:
+            band_pop = reband(w, [f"{lo}-{hi}" if hi is not None else f"{lo}+"])
+            persons = float(band_pop["population"].sum())
+            pieces.append({"age_lo": lo, "age_hi": hi, "persons": persons, "cases": persons * r})
+        frame = pd.DataFrame(pieces)
+        frame["age_lo"] = frame["age_lo"].astype("Int64")
+        frame["age_hi"] = pd.array(frame["age_hi"], dtype="Int64")
+        frame["age_group"] = ""
+        per_target = reband(frame, targets, value=["persons", "cases"])
+        covered = reband(w, targets).set_index("age_group")["population"]
+        per_target["rate"] = per_target["cases"] / per_target["persons"]
+        row = per_target[["age_group", "rate"]].assign(**dict(zip(by, key, strict=True)))
+        row.attrs["uncovered"] = (covered - per_target.set_index("age_group")["persons"]
+                                  ).to_dict()
+        out.append(row)
+    result = pd.concat(out, ignore_index=True)
+    result.attrs["uncovered"] = out[-1].attrs["uncovered"]
+    return result[[*by, "age_group", "rate"]]
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def compare(observed: pd.DataFrame, area_shares: pd.DataFrame, rates: pd.DataFrame, *,
+            area: str = "muni_code5", level: float = 0.95) -> pd.DataFrame:
+    """Observed against expected per area and date.
+
+    Args:
+        observed: per area and reference_date the card table's ``population`` (register,
+            1 January) and ``cards_issued`` (e.g. ``mic_mynumber_card_municipal``).
+        area_shares: :func:`shares` of the areas.
+        rates: :func:`reference_rates` (or any frame with reference_date, sex, age_group,
+            rate; without ``sex`` the shares are summed over sex first).
+        level: confidence level of the O/E interval.
+    Returns:
+        One row per area and date: population, observed_cards, observed_rate,
+        expected_rate, expected_cards, oe, oe_lo, oe_hi, national_rate (Σ cards ÷ Σ
+        population over all areas on the date), age_part = expected − national and
+        local_part = observed − expected (both fractions; their sum is observed − national),
+        computable (False where the area has no age structure).
+    Raises:
+        DataError: dates of ``observed`` without reference rates.
+    """
+    on = ["sex", "age_group"] if "sex" in rates.columns else ["age_group"]
+    sh = area_shares
+    if on == ["age_group"] and "sex" in area_shares.columns:  # rates without sex
+        sh = shares(area_shares, area=area, on=["age_group"])
+    dates = sorted(set(observed["reference_date"]))
+    have = set(rates["reference_date"]) if "reference_date" in rates.columns else None
+    if have is not None and not set(dates) <= have:
+        raise DataError("no reference rates for some dates of the observed table",
+                        value=sorted(set(dates) - have)[:5],
+                        expected="rates on every observed date (select the shared dates)")
+    exp = expected_rates(sh, rates, area=area, on=on).reset_index()
+    if "reference_date" not in exp.columns:
+        exp = exp.merge(pd.DataFrame({"reference_date": dates}), how="cross")
+    out = observed[["reference_date", area, "population", "cards_issued"]].merge(
+        exp, on=["reference_date", area], how="left")
+    out = out.rename(columns={"cards_issued": "observed_cards"})
+    out["observed_rate"] = out["observed_cards"] / out["population"]
+    out["expected_cards"] = out["expected_rate"] * out["population"]
+    out["computable"] = out["expected_rate"].notna()
+    out["oe"] = out["observed_cards"] / out["expected_cards"]
+    out["oe_lo"], out["oe_hi"] = poisson_ratio_ci(out["observed_cards"], out["expected_cards"],
+                                                  level)
+    totals = observed.groupby("reference_date")[["cards_issued", "population"]].sum()
+    out["national_rate"] = out["reference_date"].map(
+        totals["cards_issued"] / totals["population"])
+    out["age_part"] = out["expected_rate"] - out["national_rate"]
+    out["local_part"] = out["observed_rate"] - out["expected_rate"]
+    return out
+
+
+def aggregate(compared: pd.DataFrame, by: str | Sequence[str], *, level: float = 0.95
+              ) -> pd.DataFrame:
+    """Sum observed and expected cards (and populations) over areas, e.g. municipalities to
+    prefectures; recompute rates, O/E and its interval. Areas that are not computable are
+    left out of both sums (and counted in ``areas_left_out``)."""
+    by = [by] if isinstance(by, str) else list(by)
+    ok = compared[compared["computable"]]
+    g = ok.groupby(["reference_date", *by], as_index=False)[
+        ["population", "observed_cards", "expected_cards"]].sum()
+    left = compared[~compared["computable"]].groupby(["reference_date", *by]).size()
+    g["areas_left_out"] = [int(left.get((d, *k), 0)) for d, *k in
+                           g[["reference_date", *by]].itertuples(index=False)]
+    g["observed_rate"] = g["observed_cards"] / g["population"]
+    g["expected_rate"] = g["expected_cards"] / g["population"]
+    g["oe"] = g["observed_cards"] / g["expected_cards"]
+    g["oe_lo"], g["oe_hi"] = poisson_ratio_ci(g["observed_cards"], g["expected_cards"], level)
+    national = compared.drop_duplicates("reference_date").set_index("reference_date")[
+        "national_rate"]
+    g["national_rate"] = g["reference_date"].map(national)
+    g["age_part"] = g["expected_rate"] - g["national_rate"]
+    g["local_part"] = g["observed_rate"] - g["expected_rate"]
+    g["computable"] = True
+    return g
+
+
+# --------------------------------------------------------------------------- across areas
+
+
+def variance_explained(compared: pd.DataFrame, *, weights: str | None = None) -> dict[str, float]:
+    """How much of the between-area variance of observed rates the age structure accounts for.
+
+    Two measures, on one date's computable areas:
+    - ``share_explained`` = 1 − Var(local part) / Var(observed rate): the variance left
+      once each area is compared with its own expected rate instead of the national one
+      (negative when adjusting for age makes areas *more* different);
+    - ``r2`` = squared correlation of observed and expected rates (the R² of a linear fit;
+      NaN when the expected rate is the same everywhere).
+    With ``weights`` (e.g. 'population') both are population-weighted.
+    """
+    d = compared[compared["computable"]]
+    w = d[weights].to_numpy(float) if weights else np.ones(len(d))
+    obs, exp = d["observed_rate"].to_numpy(float), d["expected_rate"].to_numpy(float)
+
+    def var(x: np.ndarray) -> float:
+        m = np.average(x, weights=w)
+        return float(np.average((x - m) ** 2, weights=w))
+
+    cov = float(np.average((obs - np.average(obs, weights=w)) * (exp - np.average(exp,
+                                                                                    weights=w)),
+                           weights=w))
+    v_exp = var(exp)
+    return {"share_explained": 1 - var(obs - exp) / var(obs),
+            "r2": cov ** 2 / (var(obs) * v_exp) if v_exp > 0 else float("nan"),
+            "n": float(len(d))}
+
+
+def funnel(compared: pd.DataFrame, *, levels: Sequence[float] = (0.95, 0.998)) -> pd.DataFrame:
+    """Position of each area in the funnel plot of O/E against expected cards, one date.
+
+    Adds, per level, ``outside_<level>`` under pure Poisson variation and
+    ``outside_od_<level>`` with Spiegelhalter's additive overdispersion; the estimates
+    ('phi', 'tau2') are in ``attrs['overdispersion']``.
+    """
+    d = compared[compared["computable"]].copy()
+    od = overdispersion(d["oe"], d["expected_cards"])
+    for level in levels:
+        tag = f"{level:g}".replace("0.", "")
+        lo, hi = funnel_limits(d["expected_cards"], level)
+        d[f"outside_{tag}"] = (d["oe"] < lo) | (d["oe"] > hi)
+        lo, hi = funnel_limits(d["expected_cards"], level, tau2=od["tau2"])
+        d[f"outside_od_{tag}"] = (d["oe"] < lo) | (d["oe"] > hi)
+    d.attrs["overdispersion"] = od
+    return d
+
+
+def ranks(compared: pd.DataFrame, *, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Rank of each area (1 = highest) by observed rate and by O/E (age-adjusted), within
+    ``by`` groups (e.g. prefecture), and the change of rank."""
+    d = compared[compared["computable"]].copy()
+    group = d.groupby(list(by)) if by else None
+    for col, name in (("observed_rate", "rank_observed"), ("oe", "rank_adjusted")):
+        d[name] = (group[col] if group is not None else d[col]).rank(ascending=False,
+                                                                     method="min")
+        d[name] = d[name].astype("Int64")
+    d["rank_change"] = d["rank_observed"] - d["rank_adjusted"]
+    return d
+
+
+def trajectory_change(compared: pd.DataFrame, *, area: str = "muni_code5",
+                      start: str | None = None, end: str | None = None) -> pd.DataFrame:
+    """Per area, the local part (observed − expected rate, points) at two dates and its change:
+    positive = catching up with what its age structure predicts, negative = falling behind.
+    A continuous quantity, not a class."""
+    dates = sorted(compared["reference_date"].unique())
+    start, end = start or dates[0], end or dates[-1]
+    d = compared[compared["computable"]].set_index([area, "reference_date"])
+    a = d.xs(start, level="reference_date")
+    b = d.xs(end, level="reference_date")
+    out = pd.DataFrame({"local_start_points": 100 * a["local_part"],
+                        "local_end_points": 100 * b["local_part"],
+                        "oe_start": a["oe"], "oe_end": b["oe"]})
+    out["local_change_points"] = out["local_end_points"] - out["local_start_points"]
+    out.attrs.update(start=start, end=end)
+    return out
+
+
+# --------------------------------------------------------------------------- peers
+
+
+def profile_table(compared_one_date: pd.DataFrame, structure: pd.DataFrame,
+                  names: pd.DataFrame) -> pd.DataFrame:
+    """One row per municipality for one date: names, kind (政令市, 特別区, 市, 町, 村),
+    population band (2020 census), aging indicators and the comparison columns."""
+    ind = indicators(structure)
+    base = names.set_index("muni_code5")[["pref_code", "prefecture", "municipality"]]
+    out = base.join(ind).join(compared_one_date.set_index("muni_code5"))
+    out["kind"] = [municipality_kind(c, n) for c, n in
+                   zip(out.index, out["municipality"], strict=True)]
+    out["size_band"] = pd.cut(out["population_known"], SIZE_BANDS, right=False,
+                              labels=SIZE_BAND_LABELS)
+    return out
+
+
+def peers(table: pd.DataFrame, code: str, *, by: str = "kind_size") -> pd.DataFrame:
+    """The municipalities comparable with ``code``: by='prefecture' (same prefecture) or
+    'kind_size' (same kind and population band, anywhere in Japan)."""
+    if code not in table.index:
+        raise DataError(f"municipality {code!r} not in the table")
+    me = table.loc[code]
+    if by == "prefecture":
+        return table[table["pref_code"] == me["pref_code"]]
+    if by == "kind_size":
+        return table[(table["kind"] == me["kind"]) & (table["size_band"] == me["size_band"])]
+    raise ValueError("by must be 'prefecture' or 'kind_size'")
+
