@@ -2,6 +2,10 @@
 
 Public names (stable): normalize_text, to_gregorian_year, to_fiscal_year, parse_number,
 parse_age_band, with_check_digit; plus the helpers re-exported below.
+
+Every helper reads text by an explicit grammar (stated in its module's docstring) and either
+returns a value or raises :class:`dxlab.errors.ParseError` saying what was expected; a Series
+is parsed once per distinct value and errors name the row label and the column.
 """
 
 from dxlab.clean.ages import (
@@ -42,7 +46,14 @@ from dxlab.clean.dates import (
     to_fiscal_year,
     to_gregorian_year,
 )
-from dxlab.clean.numbers import ParsedNumber, kanji_to_int, parse_number, parse_numbers
+from dxlab.clean.numbers import (
+    ParsedNumber,
+    kanji_to_int,
+    parse_decimals,
+    parse_integers,
+    parse_number,
+    parse_numbers,
+)
 from dxlab.clean.text import map_unique, normalize_text
 
 __all__ = [
@@ -50,8 +61,9 @@ __all__ = [
     "age_label", "band_labels", "bands_label", "check_digit", "collapse_top_band",
     "decimal_year", "estat_area_code", "fiscal_year_bounds", "fiscal_year_of",
     "is_total_age", "is_unknown_age", "kanji_to_int", "map_unique", "normalize_text",
-    "overlap_fraction", "parse_age_band", "parse_age_bands", "parse_bands",
-    "parse_estat_area_code", "parse_estat_time_code", "parse_number", "parse_numbers",
+    "overlap_fraction", "parse_age_band", "parse_age_bands", "parse_bands", "parse_decimals",
+    "parse_estat_area_code", "parse_estat_time_code", "parse_integers", "parse_number",
+    "parse_numbers",
     "parse_time", "parse_time_label", "pref_code", "pref_name", "prefecture", "reband",
     "strip_check_digit", "to_fiscal_year", "to_gregorian_year", "with_check_digit",
 ]

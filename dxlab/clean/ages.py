@@ -17,9 +17,10 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
-from dxlab.clean.text import apply_unique, normalize_text
+from dxlab.clean.text import apply_unique, clip, normalize_numeric_text, normalize_text
 from dxlab.errors import ParseError
 
 AgeBand = tuple[int, int | None]
@@ -27,12 +28,18 @@ AgeBand = tuple[int, int | None]
 UNKNOWN_AGE_LABELS = frozenset({"年齢不詳", "不詳", "unknown", "age unknown", "年齢「不詳」"})
 TOTAL_AGE_LABELS = frozenset({"総数", "全体", "合計", "計", "total", "all", "総数(年齢)", "年齢計"})
 
-_RANGE = re.compile(r"^(\d{1,3})\s*(?:歳)?\s*[~\-〜]\s*(\d{1,3})\s*(?:歳)?$")
-_OPEN = re.compile(r"^(\d{1,3})\s*(?:歳以上|歳~|\+|以上|歳\+|~)$")
-_UNDER = re.compile(r"^(\d{1,3})\s*歳未満$")
-_SINGLE = re.compile(r"^(\d{1,3})\s*歳?$")
-_DECADE = re.compile(r"^(\d{1,2})0\s*(?:歳)?代(前半|後半)?$")
+_RANGE = re.compile(r"^([0-9]{1,3})\s*(?:歳)?\s*[~\-〜]\s*([0-9]{1,3})\s*(?:歳)?$")
+_OPEN = re.compile(r"^([0-9]{1,3})\s*(?:歳以上|歳~|\+|以上|歳\+|~)$")
+_SINGLE = re.compile(r"^([0-9]{1,3})\s*歳?$")
+_DECADE = re.compile(r"^([0-9]{1,2})0\s*(?:歳)?代(前半|後半)?$")
+# Bounds in words: a lower bound (以上 'at least', 超 'over'), an upper bound (以下 'at most',
+# 未満 'under'), or a lower bound followed by an upper bound: '65歳以上75歳未満' → (65, 74).
+_PHRASE = re.compile(
+    r"^(?:(?P<lo>[0-9]{1,3})歳?(?P<lo_word>以上|超)(?=[0-9]|$))?"
+    r"(?:(?P<hi>[0-9]{1,3})歳?(?P<hi_word>以下|未満))?$"
+)
 _MAX_AGE = 125
+_SPACE_NOT_IN_NUMBER = re.compile(r"(?<![0-9]) | (?![0-9])")
 
 
 def is_unknown_age(label: str) -> bool:
@@ -49,8 +56,14 @@ def parse_age_band(label: str | pd.Series) -> AgeBand | pd.DataFrame | None:
     """Parse an age label to ``(age_lo, age_hi)``, inclusive; ``age_hi`` None when open.
 
     Examples: '15～19歳' → (15, 19); '0～4歳' → (0, 4); '6-12' → (6, 12); '85歳以上' →
-    (85, None); '80+' → (80, None); '15歳未満' → (0, 14); '20代' → (20, 29);
-    '60代前半' → (60, 64); '90歳' → (90, 90); '年齢不詳' → None.
+    (85, None); '80+' → (80, None); '15歳未満' → (0, 14); '14歳以下' → (0, 14);
+    '65歳以上75歳未満' → (65, 74); '65歳以上74歳以下' → (65, 74); '64歳超' → (65, None);
+    '20代' → (20, 29); '60代前半' → (60, 64); '90歳' → (90, 90); '年齢不詳' → None.
+
+    Bounds in words: a lower bound 'N歳以上' (lo = N) or 'N歳超' (lo = N + 1), an upper bound
+    'M歳以下' (hi = M) or 'M歳未満' (hi = M - 1), or a lower bound directly followed by an upper
+    bound; 歳 may be left out. Ages are 0-125 with digits 0-9 (full-width too); the band may
+    not be empty ('0歳未満', '70歳以上65歳以下' are errors).
 
     A Series returns the DataFrame of :func:`parse_age_bands` (age_lo, age_hi, age_group).
 
@@ -61,7 +74,8 @@ def parse_age_band(label: str | pd.Series) -> AgeBand | pd.DataFrame | None:
         return parse_age_bands(label)
     if not isinstance(label, str):
         raise ParseError("age label must be text", value=label)
-    text = normalize_text(label).replace(" ", "")
+    # spaces go, except between two digits: '1 2歳' is not 12
+    text = _SPACE_NOT_IN_NUMBER.sub("", normalize_numeric_text(label))
     if text in UNKNOWN_AGE_LABELS or text.lower() in UNKNOWN_AGE_LABELS:
         return None
     if text.lower() in TOTAL_AGE_LABELS:
@@ -76,11 +90,13 @@ def parse_age_band(label: str | pd.Series) -> AgeBand | pd.DataFrame | None:
         return _checked(lo, hi, label)
     if m := _OPEN.match(text):
         return _checked(int(m[1]), None, label)
-    if m := _UNDER.match(text):
-        n = int(m[1])
-        if n == 0:
-            raise ParseError("empty age band '0歳未満'", value=label)
-        return _checked(0, n - 1, label)
+    if (m := _PHRASE.match(text)) and (m["lo"] or m["hi"]):
+        lo = 0 if m["lo"] is None else int(m["lo"]) + (m["lo_word"] == "超")
+        hi = None if m["hi"] is None else int(m["hi"]) - (m["hi_word"] == "未満")
+        if hi is not None and hi < lo:
+            raise ParseError("empty age band", value=clip(label),
+                             expected="an upper bound above the lower bound ('65歳以上75歳未満')")
+        return _checked(lo, hi, label)
     if m := _DECADE.match(text):
         lo = int(m[1]) * 10
         half = m[2]
@@ -94,19 +110,41 @@ def parse_age_band(label: str | pd.Series) -> AgeBand | pd.DataFrame | None:
         return _checked(n, n, label)
     raise ParseError(
         "unknown age label",
-        value=label,
-        expected="e.g. '15～19歳', '85歳以上', '6-12', '80+', '20代' or '年齢不詳'",
+        value=clip(label),
+        expected="e.g. '15～19歳', '85歳以上', '14歳以下', '65歳以上75歳未満', '6-12', '80+', "
+        "'20代' or '年齢不詳'",
     )
 
 
 def _checked(lo: int, hi: int | None, label: str) -> AgeBand:
     if lo > _MAX_AGE or (hi is not None and hi > _MAX_AGE):
-        raise ParseError(f"age above {_MAX_AGE}", value=label)
+        raise ParseError(f"age above {_MAX_AGE}", value=clip(label))
     return (lo, hi)
 
 
+def _band(lo: object, hi: object) -> AgeBand:
+    """``(lo, hi)`` checked to be a band: whole ages, 0 <= lo <= hi (hi None when open)."""
+    def whole(x: object) -> bool:
+        return isinstance(x, int | np.integer) and not isinstance(x, bool | np.bool_)
+
+    if not whole(lo) or not (hi is None or whole(hi)):
+        raise ParseError("an age band is two whole ages (the upper one may be None)",
+                         value=(lo, hi))
+    if lo < 0 or (hi is not None and hi < lo):
+        raise ParseError("not an age band", value=(lo, hi),
+                         expected="0 <= age_lo <= age_hi")
+    return (int(lo), None if hi is None else int(hi))
+
+
 def age_label(lo: int, hi: int | None) -> str:
-    """Readable label for a band: (15, 19) → '15-19', (85, None) → '85+', (90, 90) → '90'."""
+    """Readable label for a band: (15, 19) → '15-19', (85, None) → '85+', (90, 90) → '90'.
+
+    :func:`parse_age_band` reads every such label back to the same band (ages 0-125).
+
+    Raises:
+        ParseError: not whole ages, a negative age, or ``hi`` below ``lo``.
+    """
+    lo, hi = _band(lo, hi)
     if hi is None:
         return f"{lo}+"
     return f"{lo}" if lo == hi else f"{lo}-{hi}"
@@ -156,7 +194,12 @@ def parse_bands(bands: str | Iterable[str | AgeBand]) -> list[AgeBand]:
     items = [b.strip() for b in bands.split(",")] if isinstance(bands, str) else list(bands)
     out: list[AgeBand] = []
     for item in items:
-        band = parse_age_band(item) if isinstance(item, str) else (int(item[0]), item[1])
+        if isinstance(item, str):
+            band = parse_age_band(item)
+        elif isinstance(item, tuple) and len(item) == 2:
+            band = _band(*item)
+        else:
+            raise ParseError("a band is a label or a (lo, hi) pair", value=item)
         if band is None:
             raise ParseError("'age unknown' cannot be a target band", value=item)
         out.append(band)
@@ -171,10 +214,11 @@ def overlap_fraction(source: AgeBand, target: AgeBand) -> float:
     """Share of ``source``'s single years of age that fall inside ``target`` (uniform rule).
 
     Raises:
-        ParseError: an open source band only partly inside ``target``.
+        ParseError: an open source band only partly inside ``target``, or a pair that is
+            not a band.
     """
-    s_lo, s_hi = source
-    t_lo, t_hi = target
+    s_lo, s_hi = _band(*source)
+    t_lo, t_hi = _band(*target)
     if s_hi is None:
         if t_hi is not None and t_hi < s_lo:
             return 0.0

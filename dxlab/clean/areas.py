@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dxlab.clean.text import map_unique, normalize_text
+from dxlab.clean.text import clip, map_unique, normalize_numeric_text
 from dxlab.errors import ParseError
 
 
@@ -72,11 +72,12 @@ def prefecture(key: str | int) -> Prefecture:
     Raises:
         ParseError: naming the key when no prefecture matches.
     """
-    if isinstance(key, int) and not isinstance(key, bool):
+    if isinstance(key, int) and not isinstance(key, bool) and 0 <= key <= 99:
         key = f"{key:02d}"
     if not isinstance(key, str):
-        raise ParseError("prefecture key must be a code or a name", value=key)
-    text = normalize_text(key).replace(" ", "")
+        raise ParseError("prefecture key must be a code 1-47 or a name", value=clip(key))
+    # spaces go ('東京 都'), except between two digits: '1 3' is not 13
+    text = re.sub(r"(?<![0-9]) | (?![0-9])", "", normalize_numeric_text(key))
     if re.fullmatch(r"[0-9]{1,2}", text):
         text = text.zfill(2)
     elif re.fullmatch(r"[0-9]{2}000", text):  # e-Stat prefecture area code
@@ -86,7 +87,7 @@ def prefecture(key: str | int) -> Prefecture:
     found = _BY_NAME.get(text) or _BY_NAME.get(text.lower())
     if found is None:
         raise ParseError(
-            "prefecture not found", value=key,
+            "prefecture not found", value=clip(key),
             expected="a JIS code 01-47 or one of the 47 names (e.g. '東京都', '東京', 'Tokyo')",
         )
     return found
@@ -103,9 +104,13 @@ def _pref_name_one(key: str | int) -> str:
 
 
 def check_digit(code5: str) -> str:
-    """Check digit of a 5-digit local-government code (see the module docstring)."""
-    if not re.fullmatch(r"[0-9]{5}", code5):
-        raise ParseError("local-government code must have 5 digits", value=code5)
+    """Check digit of a 5-digit local-government code (see the module docstring).
+
+    Raises:
+        ParseError: anything but a string of five digits 0-9.
+    """
+    if not isinstance(code5, str) or not re.fullmatch(r"[0-9]{5}", code5):
+        raise ParseError("local-government code must have 5 digits", value=clip(code5))
     total = sum(int(d) * w for d, w in zip(code5, (6, 5, 4, 3, 2), strict=True))
     return str((11 - total % 11) % 10)
 
@@ -119,12 +124,12 @@ def _with_check_digit_one(code: str | int) -> str:
     Raises:
         ParseError: wrong length, non-digits, or a 6-digit code whose check digit is wrong.
     """
-    text = f"{code:05d}" if isinstance(code, int) else normalize_text(str(code))
+    text = _code_text(code, 5)
     if re.fullmatch(r"[0-9]{6}", text):
         return _strip_check_digit_one(text) + text[5]
     if not re.fullmatch(r"[0-9]{5}", text):
         raise ParseError("local-government code must have 5 digits (or 6 with check digit)",
-                         value=code)
+                         value=clip(code))
     return text + check_digit(text)
 
 
@@ -136,16 +141,25 @@ def _strip_check_digit_one(code: str | int) -> str:
     Raises:
         ParseError: when the check digit is wrong, naming the expected digit.
     """
-    text = f"{code:06d}" if isinstance(code, int) else normalize_text(str(code))
+    text = _code_text(code, 6)
     if not re.fullmatch(r"[0-9]{6}", text):
-        raise ParseError("local-government code with check digit must have 6 digits", value=code)
+        raise ParseError("local-government code with check digit must have 6 digits",
+                         value=clip(code))
     want = check_digit(text[:5])
     if text[5] != want:
         raise ParseError(
-            "wrong check digit in local-government code", value=code,
+            "wrong check digit in local-government code", value=clip(code),
             expected=f"{text[:5]}{want}",
         )
     return text[:5]
+
+
+def _code_text(code: object, width: int) -> str:
+    """A code as text: an int is zero-padded to ``width`` (it lost its leading zeros in a
+    spreadsheet); text is normalised (full-width digits are fine, look-alikes are not)."""
+    if isinstance(code, int) and not isinstance(code, bool):
+        return f"{code:0{width}d}" if 0 <= code < 10**width else "?"
+    return normalize_numeric_text(str(code))
 
 
 def estat_area_code(pref: str | int | None = None) -> str:
@@ -164,9 +178,9 @@ def parse_estat_area_code(code: str) -> dict[str, str | None]:
     Raises:
         ParseError: not five digits, or a prefecture part outside 01-47.
     """
-    text = normalize_text(str(code))
+    text = normalize_numeric_text(str(code))
     if not re.fullmatch(r"[0-9]{5}", text):
-        raise ParseError("e-Stat area code must have 5 digits", value=code)
+        raise ParseError("e-Stat area code must have 5 digits", value=clip(code))
     if text == "00000":
         return {"level": "national", "pref_code": None, "muni_code5": None}
     pc = text[:2]

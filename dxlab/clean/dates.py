@@ -2,11 +2,28 @@
 
 Era offsets (Gregorian = offset + era year): 明治 1867, 大正 1911, 昭和 1925, 平成 1988, 令和 2018.
 '元年' is year 1. An era year past the era's end is accepted, because official projections
-keep counting in the old era (IPSS writes 平成32年 for 2020 and 平成107年 for 2095); 平成31年
-and 令和元年 are therefore both 2019.
+keep counting in the old era (IPSS writes 平成32年 for 2020 and 平成107年 for 2095) and the
+government itself wrote 昭和100年 for 2025; 平成31年 and 令和元年 are therefore both 2019.
+What bounds such a year is the plausible range below, not the era's end.
 
 A Japanese fiscal year (年度) runs from 1 April to 31 March and is named by the calendar year
 in which it starts: 令和5年度 = fiscal_year 2023 = 2023-04-01 … 2024-03-31.
+
+Year labels (:func:`to_gregorian_year`, :func:`to_fiscal_year`, and the start of
+:func:`parse_time_label`) are read whole, after NFKC normalisation (full-width digits and
+'令和 ５ 年' are fine, digit look-alikes such as '²' are errors), with at most one space
+between the parts::
+
+    year_label := era_year | western_year | 'FY' [0-9]{4}         ('FY2023' is a fiscal year)
+    era_year   := era era_number suffix?
+    era        := 明治 | 大正 | 昭和 | 平成 | 令和 | M | T | S | H | R
+    era_number := 元 | [0-9]{1,3} | kanji numeral (五, 三十一, 百七; see kanji_to_int), >= 1
+    western_year := 西暦? ([0-9]{4} | four kanji digits such as 二〇二三) suffix?
+    suffix     := 年 | 年度
+
+Every year must be plausible: 1800 … 2200 (the window :func:`parse_estat_time_code` uses;
+明治元年 is 1868 and IPSS's longest projections reach the 2110s). So 'R182' (2200) is read,
+'R183' (2201), 'H1234年', 'R2023', '20231' and '0000年' are errors, not years.
 """
 
 from __future__ import annotations
@@ -18,63 +35,103 @@ from typing import overload
 
 import pandas as pd
 
-from dxlab.clean.text import map_unique, normalize_text
+from dxlab.clean.numbers import kanji_to_int
+from dxlab.clean.text import clip, map_unique, normalize_numeric_text
 from dxlab.errors import ParseError
 
 ERA_OFFSETS: dict[str, int] = {"明治": 1867, "大正": 1911, "昭和": 1925, "平成": 1988, "令和": 2018}
 # Latin initials used in some tables (H31, R1, S64).
 ERA_INITIALS: dict[str, str] = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}
 
-_ERA_YEAR = re.compile(
-    r"^(?P<era>明治|大正|昭和|平成|令和|[MTSHR])\s*(?P<n>元|\d{1,3})\s*(?P<suffix>年度|年)?"
+_YEAR_MIN, _YEAR_MAX = 1800, 2200
+_KANJI_NUMBER = "〇零一二三四五六七八九十百"
+_YEAR_HEAD = re.compile(
+    rf"(?:(?P<era>明治|大正|昭和|平成|令和|[MTSHR]) ?(?P<n>元|[0-9]+|[{_KANJI_NUMBER}]+)"
+    r"|(?:西暦 ?)?(?P<y>[0-9]+|[〇一二三四五六七八九]{4,}))"
+    r" ?(?P<suffix>年度|年)?"
 )
-_WESTERN_YEAR = re.compile(r"^(?P<y>\d{4})\s*(?P<suffix>年度|年)?")
-_FY_PREFIX = re.compile(r"^(?:FY|fy)\s*(?P<y>\d{4})$")
-_ANY_ERA = re.compile(r"^(?P<era>[^\d\s元]{1,3}?)\s*(?:元|\d{1,3})\s*年")
+_FY_PREFIX = re.compile(r"(?:FY|fy) ?(?P<y>[0-9]{4})(?![0-9])")
+_ANY_ERA = re.compile(
+    rf"^(?P<era>[^0-9\s元{_KANJI_NUMBER}]{{1,3}}?)\s*(?:元|[0-9]{{1,3}}|[{_KANJI_NUMBER}]+)\s*年"
+)
+_YEAR_EXPECTED = ("a label such as '令和5年', '令和五年', '平成元年', 'H31', '2023年', "
+                  "'西暦2023年' or '2023'")
 
 
-def _year_and_suffix(label: str, *, what: str) -> tuple[int, str | None]:
-    text = normalize_text(label)
-    m = _ERA_YEAR.match(text)
-    if m:
-        era = ERA_INITIALS.get(m["era"], m["era"])
-        n = 1 if m["n"] == "元" else int(m["n"])
-        if n < 1:
-            raise ParseError(f"{what}: era year must be at least 1", value=label)
-        return ERA_OFFSETS[era] + n, m["suffix"]
-    m = _WESTERN_YEAR.match(text)
-    if m:
-        if int(m["y"]) < 1:
-            raise ParseError(f"{what}: year 0 does not exist", value=label)
-        return int(m["y"]), m["suffix"]
+def _read_year(text: str, label: object, what: str) -> tuple[int, str | None, int]:
+    """Read the year label at the start of normalised ``text``.
+
+    Returns:
+        (Gregorian year, suffix '年', '年度' or None, end of the year label in ``text``).
+    """
     m = _FY_PREFIX.match(text)
     if m:
-        return int(m["y"]), "年度"
-    m = _ANY_ERA.match(text)
-    if m:
-        raise ParseError(
-            f"{what}: unknown era {m['era']!r}",
-            value=label,
-            expected="one of 明治, 大正, 昭和, 平成, 令和 (or M/T/S/H/R)",
-        )
-    raise ParseError(
-        f"{what}: not a year label",
-        value=label,
-        expected="a label such as '令和5年', '平成元年', 'H31', '2023年' or '2023'",
-    )
+        return _plausible(int(m["y"]), label, what), "年度", m.end()
+    m = _YEAR_HEAD.match(text)
+    if m is None:
+        m = _ANY_ERA.match(text)
+        if m:
+            raise ParseError(
+                f"{what}: unknown era {m['era']!r}",
+                value=clip(label),
+                expected="one of 明治, 大正, 昭和, 平成, 令和 (or M/T/S/H/R)",
+            )
+        raise ParseError(f"{what}: not a year label", value=clip(label), expected=_YEAR_EXPECTED)
+    if m["era"]:
+        n = m["n"]
+        if n == "元":
+            number = 1
+        elif n.isascii():
+            if len(n) > 3:
+                raise ParseError(f"{what}: era year with more than three digits",
+                                 value=clip(label), expected=_YEAR_EXPECTED)
+            number = int(n)
+        else:
+            try:
+                number = kanji_to_int(n)
+            except ParseError:
+                raise ParseError(f"{what}: malformed kanji era year", value=clip(label),
+                                 expected="e.g. '令和五年', '平成三十一年'") from None
+        if number < 1:
+            raise ParseError(f"{what}: era year must be at least 1", value=clip(label))
+        year = ERA_OFFSETS[ERA_INITIALS.get(m["era"], m["era"])] + number
+    else:
+        y = m["y"]
+        if len(y) != 4:
+            raise ParseError(f"{what}: a Western year has four digits", value=clip(label),
+                             expected=_YEAR_EXPECTED)
+        year = int(y) if y.isascii() else kanji_to_int(y)
+    return _plausible(year, label, what), m["suffix"], m.end()
+
+
+def _plausible(year: int, label: object, what: str) -> int:
+    if not _YEAR_MIN <= year <= _YEAR_MAX:
+        raise ParseError(f"{what}: year {year} is outside the plausible range",
+                         value=clip(label), expected=f"a year from {_YEAR_MIN} to {_YEAR_MAX}")
+    return year
+
+
+def _year_and_suffix(label: object, *, what: str) -> tuple[int, str | None]:
+    """Read a whole year label (grammar in the module docstring)."""
+    text = normalize_numeric_text(str(label))
+    year, suffix, end = _read_year(text, label, what)
+    if end != len(text):
+        raise ParseError(f"{what}: text after the year", value=clip(label),
+                         expected=_YEAR_EXPECTED)
+    return year, suffix
 
 
 def _gregorian_one(label: str) -> int:
-    year, _suffix = _year_and_suffix(str(label), what="to_gregorian_year")
+    year, _suffix = _year_and_suffix(label, what="to_gregorian_year")
     return year
 
 
 def _fiscal_one(label: str) -> int:
-    year, suffix = _year_and_suffix(str(label), what="to_fiscal_year")
+    year, suffix = _year_and_suffix(label, what="to_fiscal_year")
     if suffix != "年度":
         raise ParseError(
             "to_fiscal_year: label names a calendar year, not a fiscal year (年度)",
-            value=label,
+            value=clip(label),
             expected="a label such as '令和5年度', '2023年度' or 'FY2023'",
         )
     return year
@@ -89,13 +146,19 @@ def to_gregorian_year(label: pd.Series) -> pd.Series: ...
 def to_gregorian_year(label: str | pd.Series) -> int | pd.Series:
     """Convert a year label (era or Western) to a Gregorian calendar year.
 
+    The whole label must be a year label (grammar in the module docstring); a fiscal-year
+    label gives the year in which the fiscal year starts.
+
     Args:
         label: e.g. '令和5年' → 2023, '令和元年' → 2019, '平成31年' → 2019, 'H31' → 2019,
-            '昭和39年' → 1964, '2015年' → 2015; or a Series of such labels.
+            '昭和39年' → 1964, '令和五年' → 2023, '平成三十一年' → 2019, '平成107年' → 2095,
+            '2015年' → 2015, '西暦2023年' → 2023; or a Series of such labels.
     Returns:
         int, or a nullable Int64 Series (missing stays missing).
     Raises:
-        ParseError: unknown era or no year in the label.
+        ParseError: unknown era, no year label, text after it ('20231', '2023年の…'), an
+            era year of four digits ('R2023') or a year outside 1800-2200. For a Series, at
+            the first row (index label) and column (series name) holding such a label.
     """
     if isinstance(label, pd.Series):
         return map_unique(label.astype("object"), _gregorian_one).astype("Int64")
@@ -113,7 +176,8 @@ def to_fiscal_year(label: str | pd.Series) -> int | pd.Series:
 
     Args:
         label: e.g. '令和5年度' → 2023 (April 2023 – March 2024), '平成31年度' → 2019,
-            '2023年度' → 2023, 'FY2023' → 2023; or a Series of such labels.
+            '令和元年度' → 2019, '2023年度' → 2023, 'FY2023' → 2023; or a Series of such
+            labels (grammar in the module docstring).
     Returns:
         int, or a nullable Int64 Series.
     Raises:
@@ -125,13 +189,35 @@ def to_fiscal_year(label: str | pd.Series) -> int | pd.Series:
 
 
 def fiscal_year_of(date: dt.date | str) -> int:
-    """The Japanese fiscal year (April–March) containing ``date``: 2024-03-31 → 2023."""
-    d = dt.date.fromisoformat(date) if isinstance(date, str) else date
-    return d.year if d.month >= 4 else d.year - 1
+    """The Japanese fiscal year (April–March) containing ``date``: 2024-03-31 → 2023.
+
+    Args:
+        date: a date (or datetime), or an ISO 8601 date string ('2024-03-31').
+    Raises:
+        ParseError: a string that is not an ISO date, or anything else that is not a date.
+    """
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            raise ParseError("not an ISO date", value=clip(date),
+                             expected="e.g. '2024-03-31'") from None
+    if not isinstance(date, dt.date):
+        raise ParseError("fiscal_year_of expects a date or an ISO date string", value=date)
+    return date.year if date.month >= 4 else date.year - 1
 
 
 def fiscal_year_bounds(fiscal_year: int) -> tuple[dt.date, dt.date]:
-    """First and last day of a fiscal year: 2023 → (2023-04-01, 2024-03-31)."""
+    """First and last day of a fiscal year: 2023 → (2023-04-01, 2024-03-31).
+
+    Raises:
+        ParseError: not an int, or a year whose bounds are outside 1 … 9999.
+    """
+    if isinstance(fiscal_year, bool) or not isinstance(fiscal_year, int):
+        raise ParseError("fiscal year must be an int", value=fiscal_year)
+    if not 1 <= fiscal_year <= 9998:
+        raise ParseError("fiscal year outside the calendar", value=fiscal_year,
+                         expected="1 … 9998")
     return dt.date(fiscal_year, 4, 1), dt.date(fiscal_year + 1, 3, 31)
 
 
@@ -173,7 +259,7 @@ def parse_estat_time_code(code: str) -> TimePeriod:
         ParseError: anything else (the caller may then fall back to the label).
     """
     text = str(code).strip()
-    if not re.fullmatch(r"\d{10}", text):
+    if not re.fullmatch(r"[0-9]{10}", text):
         raise ParseError("not an e-Stat time code", value=code, expected="10 digits")
     year, kind, m1, m2 = int(text[:4]), text[4:6], int(text[6:8]), int(text[8:10])
     if kind not in ("00", "10"):
@@ -202,43 +288,98 @@ def parse_estat_time_code(code: str) -> TimePeriod:
     return TimePeriod("months", start.year, start, end, fiscal_year=fy)
 
 
-_LABEL_DATE = re.compile(r"(?P<m>\d{1,2})月(?:(?P<d>\d{1,2})日)?")
-_LABEL_MONTHS = re.compile(r"(?P<m1>\d{1,2})\s*~\s*(?P<m2>\d{1,2})月期?")
+_LABEL_REST = re.compile(
+    r"(?:(?P<m1>[0-9]{1,2}) ?(?:月 ?)?[~-] ?(?P<m2>[0-9]{1,2}) ?月(?: ?期)?"
+    r"|(?P<m>[0-9]{1,2}) ?月(?: ?(?P<d>[0-9]{1,2}) ?日)?)?"
+    r" ?(?P<note>現在|時点|平均|末)?"
+)
 
 
 def parse_time_label(label: str) -> TimePeriod:
     """Parse a Japanese time label: '2015年', '令和5年度', '1996年10月1日現在', '2007年1~3月期'.
 
+    Grammar: a year label (module docstring) read whole, then, only after 年 or 年度::
+
+        rest  := (months | month)? note?
+        month := M月 (D日)?                     '2020年10月1日', '2023年度1月'
+        months:= M1 (月)? ~ M2 月 (期)?          '2007年1~3月期', '2023年12月~1月' ('-' as '~')
+        note  := 現在 | 時点 | 平均             (the period is unchanged)
+               | 末                              (the last day of the period, as a date)
+
+    After 年 the months are calendar months; a range whose last month is earlier than its
+    first crosses the year boundary ('2023年12~1月期' = 2023-12-01 … 2024-01-31). After 年度
+    they are months of the fiscal year, 1-3 falling in the next calendar year: '2023年度4~6月期'
+    is the fiscal quarter 2023-04-01 … 2023-06-30, '2023年度1~3月期' 2024-01-01 … 2024-03-31.
+
+    Returns:
+        :class:`TimePeriod`: 'year', 'fiscal_year', 'month', 'quarter' (calendar quarters
+        1-3, 4-6, 7-9, 10-12), 'fiscal_quarter', 'months' (any other range) or 'date';
+        ``fiscal_year`` set for labels with 年度.
     Raises:
-        ParseError: when no year can be found, or the month or day does not exist.
+        ParseError: no year label, anything after it outside this grammar, a month or day
+            that does not exist, or a fiscal range that ends before it starts.
     """
     try:
         return _parse_time_label(label)
     except ValueError as exc:
         if isinstance(exc, ParseError):
             raise
-        raise ParseError(f"not a calendar date: {exc}", value=label) from None
+        raise ParseError(f"not a calendar date: {exc}", value=clip(label)) from None
 
 
 def _parse_time_label(label: str) -> TimePeriod:
-    text = normalize_text(str(label))
-    year, suffix = _year_and_suffix(text, what="parse_time_label")
-    if suffix == "年度":
-        return TimePeriod("fiscal_year", year, *fiscal_year_bounds(year), fiscal_year=year)
-    rest = text[text.find("年") + 1 :] if "年" in text else ""
-    m = _LABEL_MONTHS.search(rest)
-    if m:
+    text = normalize_numeric_text(str(label))
+    year, suffix, end = _read_year(text, label, "parse_time_label")
+    rest = text[end:].strip()
+    m = _LABEL_REST.fullmatch(rest) if suffix else None
+    if m is None:
+        if rest:
+            raise ParseError(
+                "parse_time_label: not a time label", value=clip(label),
+                expected="e.g. '2015年', '令和5年度', '1996年10月1日現在', '2007年1~3月期', "
+                "'2023年度4~6月期'",
+            )
+        return TimePeriod("year", year, dt.date(year, 1, 1), dt.date(year, 12, 31))
+    fiscal = suffix == "年度"
+    fy = year if fiscal else None
+
+    def year_of(month: int) -> int:  # months 1-3 of a fiscal year fall in the next year
+        return year + 1 if fiscal and month <= 3 else year
+
+    if m["m1"]:
         m1, m2 = int(m["m1"]), int(m["m2"])
-        kind = "quarter" if (m1, m2) in _QUARTERS else "months"
-        return TimePeriod(kind, year, dt.date(year, m1, 1), _month_end(year, m2))
-    m = _LABEL_DATE.search(rest)
-    if m:
+        if not (1 <= m1 <= 12 and 1 <= m2 <= 12):
+            raise ParseError("parse_time_label: month out of range", value=clip(label),
+                             expected="months 1-12")
+        y2 = year_of(m2) if fiscal or m2 >= m1 else year + 1  # '12~1月' crosses the year
+        start, last = dt.date(year_of(m1), m1, 1), _month_end(y2, m2)
+        if last < start:
+            raise ParseError("parse_time_label: fiscal months end before they start",
+                             value=clip(label), expected="a range inside April … March")
+        if m1 == m2:
+            kind = "month"
+        elif (m1, m2) in _QUARTERS:
+            kind = "fiscal_quarter" if fiscal else "quarter"
+        else:
+            kind = "months"
+        period = TimePeriod(kind, start.year, start, last, fy)
+    elif m["m"]:
         month = int(m["m"])
+        first = dt.date(year_of(month), month, 1)
         if m["d"]:
-            day = dt.date(year, month, int(m["d"]))
-            return TimePeriod("date", year, day, day)
-        return TimePeriod("month", year, dt.date(year, month, 1), _month_end(year, month))
-    return TimePeriod("year", year, dt.date(year, 1, 1), dt.date(year, 12, 31))
+            day = dt.date(first.year, month, int(m["d"]))
+            period = TimePeriod("date", day.year, day, day, fy)
+        else:
+            period = TimePeriod("month", first.year, first, _month_end(first.year, month), fy)
+    elif fiscal:
+        period = TimePeriod("fiscal_year", year, *fiscal_year_bounds(year), fiscal_year=year)
+    else:
+        period = TimePeriod("year", year, dt.date(year, 1, 1), dt.date(year, 12, 31))
+    if m["note"] == "末":
+        if period.period == "date":
+            raise ParseError("parse_time_label: 末 after a day", value=clip(label))
+        period = TimePeriod("date", period.end.year, period.end, period.end, fy)
+    return period
 
 
 def parse_time(code: str | None, label: str | None = None) -> TimePeriod:

@@ -164,48 +164,40 @@ def to_int(series: pd.Series, *, file: str | Path, column: str | None = None,
            allow_missing: bool = False) -> pd.Series:
     """Strings → nullable Int64; thousands separators allowed.
 
+    The grammar is :func:`dxlab.clean.numbers.parse_integers`: commas only between groups of
+    three digits, no exponent, inf or nan, and the value within Int64.
+
     Raises:
         DataError: naming the first line whose value is not a whole number.
     """
-    column = column or str(series.name)
-    cleaned = series.astype("object").where(series.notna(), None)
-    cleaned = cleaned.map(lambda v: v.replace(",", "").strip() if isinstance(v, str) else v)
-    num = pd.to_numeric(cleaned, errors="coerce")
-    bad = (num.isna() & series.notna()) | (num.notna() & (num % 1 != 0))
-    if not allow_missing:
-        bad |= series.isna()
-    if bad.any():
-        line, value = _first_bad(series, bad)
-        raise DataError("not a whole number", file=file, row=line, column=column,
-                        value=None if pd.isna(value) else value, expected="an integer count")
-    return num.astype("Int64")
+    from dxlab.clean.numbers import parse_integers
+
+    try:
+        out = parse_integers(series.rename(column or str(series.name)),
+                             allow_missing=allow_missing)
+    except DataError as err:
+        raise err.located(file=file) from None
+    return out.rename(series.name)
 
 
 def to_float(series: pd.Series, *, file: str | Path, column: str | None = None,
              markers: Iterable[str] = (), allow_missing: bool = False) -> pd.Series:
     """Strings → float64; declared ``markers`` (e.g. '-', '…') and blanks become NaN.
 
+    The grammar is :func:`dxlab.clean.numbers.parse_decimals`: commas only between groups of
+    three digits, no inf or nan, and a finite float64 (1e400 is an error, not inf).
+
     Raises:
         DataError: naming the first line whose value is neither a number nor a marker.
     """
-    column = column or str(series.name)
-    markers = set(markers)
-    text = series.astype("object")
-    is_marker = text.isin(markers)
-    cleaned = text.where(~is_marker & text.notna(), None).map(
-        lambda v: v.replace(",", "").strip() if isinstance(v, str) else v
-    )
-    num = pd.to_numeric(cleaned, errors="coerce")
-    bad = num.isna() & text.notna() & ~is_marker
-    if not allow_missing:
-        bad |= text.isna()
-    if bad.any():
-        line, value = _first_bad(series, bad)
-        listed = f" or one of the markers {sorted(markers)}" if markers else ""
-        raise DataError("not a number", file=file, row=line, column=column,
-                        value=None if pd.isna(value) else value,
-                        expected=f"a number{listed}")
-    return num.astype("float64")
+    from dxlab.clean.numbers import parse_decimals
+
+    try:
+        out = parse_decimals(series.rename(column or str(series.name)), markers=markers,
+                             allow_missing=allow_missing)
+    except DataError as err:
+        raise err.located(file=file) from None
+    return out.rename(series.name)
 
 
 def check_values(series: pd.Series, allowed: Iterable[str], *, file: str | Path,

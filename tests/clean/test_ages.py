@@ -23,6 +23,12 @@ from dxlab.errors import DxlabError, ParseError
         ("6-12", (6, 12)), ("80+", (80, None)), ("15歳未満", (0, 14)), ("20代", (20, 29)),
         ("60代前半", (60, 64)), ("60代後半", (65, 69)), ("90歳", (90, 90)),
         ("13歳から19歳".replace("から", "~"), (13, 19)),
+        # bounds in words: 以下 is 'at most' (inclusive), 未満 'under' (hi = M - 1)
+        ("14歳以下", (0, 14)), ("85歳以下", (0, 85)),
+        ("65歳以上75歳未満", (65, 74)),  # 75 - 1 = 74
+        ("65歳以上74歳以下", (65, 74)), ("75歳以上", (75, None)),
+        ("64歳超", (65, None)),  # over 64: 64 + 1 = 65
+        ("１５歳以上６５歳未満", (15, 64)),  # full-width digits, 65 - 1 = 64
     ],
 )
 def test_parse_age_band(label, band):
@@ -40,20 +46,32 @@ def test_totals_are_not_bands(label):
         parse_age_band(label)
 
 
-@pytest.mark.parametrize("label", ["85歳以下", "十五歳", "19~15歳", "abc"])
+@pytest.mark.parametrize("label", ["85歳前後", "十五歳", "19~15歳", "abc", "8²歳以上", "٨٥歳"])
 def test_unknown_age_label_is_an_error(label):
     with pytest.raises(ParseError):
         parse_age_band(label)
 
 
+@pytest.mark.parametrize("label", ["0歳未満", "75歳以上65歳未満", "70歳以上65歳以下"])
+def test_empty_age_band_is_an_error(label):
+    with pytest.raises(ParseError, match="empty age band"):
+        parse_age_band(label)
+
+
 def test_parse_age_bands_names_file_row():
-    s = pd.Series(["0～4歳", "85歳以下"], index=[2, 3], name="age_group")
+    s = pd.Series(["0～4歳", "85歳前後"], index=[2, 3], name="age_group")
     with pytest.raises(ParseError, match=r"row 3, column 'age_group': unknown age label"):
         parse_age_bands(s)
 
 
 def test_age_label_round_trip():
     assert [age_label(*b) for b in [(0, 4), (85, None), (90, 90)]] == ["0-4", "85+", "90"]
+
+
+@pytest.mark.parametrize("band", [(5, 4), (-1, 4), (1.5, 4), ("0", 4), (True, None)])
+def test_age_label_refuses_what_is_not_a_band(band):
+    with pytest.raises(ParseError):
+        age_label(*band)
 
 
 def test_parse_bands_rejects_overlap():

@@ -21,11 +21,34 @@ from dxlab.errors import ParseError
         ("昭和64年", 1989), ("昭和39年", 1964), ("大正9年", 1920), ("明治33年", 1900),
         ("H31", 2019), ("R1", 2019), ("２０１５年", 2015), ("2015", 2015),
         ("平成32年", 2020),  # IPSS projections keep counting in 平成
+        ("平成107年", 2095),  # IPSS 2017 long-range: 平成元年 = 1989, 1989 + 106 = 2095
+        ("昭和100年", 2025),  # 昭和元年 = 1926, 1926 + 99 = 2025 (内閣官房「昭和100年」関連施策)
         ("令和 ５ 年", 2023),
+        # kanji era years: 五 = 5, 三十一 = 3×10 + 1 = 31, 百七 = 100 + 7 = 107
+        ("令和五年", 2023), ("平成三十一年", 2019), ("令和元年度", 2019), ("平成百七年", 2095),
+        ("西暦2023年", 2023), ("二〇二三年", 2023), ("H01", 1989),
     ],
 )
 def test_to_gregorian_year(label, year):
     assert to_gregorian_year(label) == year
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("20231", "four digits"),  # no prefix match: not 2023
+        ("H1234年", "more than three digits"),  # not 平成123年 = 2111
+        ("R2023", "more than three digits"),  # not 令和202年 = 2220
+        ("2023年の1,503万人", "text after the year"),
+        ("R183", "outside the plausible range"),  # 2018 + 183 = 2201 > 2200
+        ("1799年", "outside the plausible range"),
+        ("令和〇年", "at least 1"), ("令和十十年", "malformed kanji"),
+        ("令和²年", "digit look-alike"),
+    ],
+)
+def test_to_gregorian_year_rejects_what_is_not_a_whole_year(label, message):
+    with pytest.raises(ParseError, match=message):
+        to_gregorian_year(label)
 
 
 @pytest.mark.parametrize(
@@ -93,6 +116,36 @@ def test_time_labels(label, period, start):
     assert (tp.period, tp.start.isoformat()) == (period, start)
 
 
+@pytest.mark.parametrize(
+    ("label", "period", "start", "end", "fy"),
+    [
+        # December 2023 and January 2024: the range crosses the year boundary
+        ("2023年12~1月期", "months", "2023-12-01", "2024-01-31", None),
+        # fiscal 2023 runs 2023-04 … 2024-03; its months 1-3 are in 2024
+        ("2023年度4~6月期", "fiscal_quarter", "2023-04-01", "2023-06-30", 2023),
+        ("2023年度1~3月期", "fiscal_quarter", "2024-01-01", "2024-03-31", 2023),
+        ("2023年度10~3月期", "months", "2023-10-01", "2024-03-31", 2023),
+        ("2023年度1月", "month", "2024-01-01", "2024-01-31", 2023),
+        ("2020年末", "date", "2020-12-31", "2020-12-31", None),
+        ("2020年度末", "date", "2021-03-31", "2021-03-31", 2020),
+        ("2020年平均", "year", "2020-01-01", "2020-12-31", None),
+        ("令和五年10月1日現在", "date", "2023-10-01", "2023-10-01", None),
+    ],
+)
+def test_time_label_ranges(label, period, start, end, fy):
+    tp = parse_time_label(label)
+    assert (tp.period, tp.start.isoformat(), tp.end.isoformat(), tp.fiscal_year) == (
+        period, start, end, fy)
+
+
+@pytest.mark.parametrize(
+    "label", ["20231年", "2023年度3~4月期", "2023年13~1月期", "2020年(速報)", "2023年1月1日末"]
+)
+def test_time_label_rejects_the_rest(label):
+    with pytest.raises(ParseError):
+        parse_time_label(label)
+
+
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -109,12 +162,26 @@ def test_any_label_parses_or_raises_dxlab_error(text):
         assert result is not None
 
 
-@given(st.sampled_from(["明治", "大正", "昭和", "平成", "令和"]), st.integers(1, 99))
-def test_era_years_map_to_offsets(era, n):
-    from dxlab.clean import ERA_OFFSETS
+# First years of the eras, as published (内閣府「元号」): each era's 元年 is the calendar year
+# in which it began. Written here by hand; not dxlab's ERA_OFFSETS.
+ERA_FIRST_YEARS = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019}
 
-    assert to_gregorian_year(f"{era}{n}年") == ERA_OFFSETS[era] + n
-    assert to_fiscal_year(f"{era}{n}年度") == ERA_OFFSETS[era] + n
+
+@pytest.mark.parametrize(
+    ("label", "year"),
+    # where one era ends and the next begins, both names give the same year
+    [("明治45年", 1912), ("大正元年", 1912), ("大正15年", 1926), ("昭和元年", 1926),
+     ("昭和64年", 1989), ("平成元年", 1989), ("平成31年", 2019), ("令和元年", 2019)],
+)
+def test_era_boundaries(label, year):
+    assert to_gregorian_year(label) == year
+
+
+@given(st.sampled_from(sorted(ERA_FIRST_YEARS)), st.integers(1, 99))
+def test_era_years_count_from_the_first_year(era, n):
+    # year n of an era is n - 1 years after its first year (元年)
+    assert to_gregorian_year(f"{era}{n}年") == ERA_FIRST_YEARS[era] + n - 1
+    assert to_fiscal_year(f"{era}{n}年度") == ERA_FIRST_YEARS[era] + n - 1
 
 
 @given(st.from_regex(r"\A[0-9]{10}\Z"))

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dxlab.clean import kanji_to_int, parse_number, parse_numbers
+from dxlab.clean import kanji_to_int, parse_decimals, parse_integers, parse_number, parse_numbers
 from dxlab.errors import DxlabError, ParseError
 
 
@@ -23,6 +23,13 @@ from dxlab.errors import DxlabError, ParseError
         ("５億円", 500_000_000, "円", False, None, None),
         ("20%未満", 20, "%", False, "<", None),
         ("およそ50人", 50, "人", True, None, None),
+        # mixed numerals: 12×10^4 + 3×10^3 = 123,000; 1×10^8 + 2,345×10^4 = 123,450,000
+        ("12万3千人", 123_000, "人", False, None, None),
+        ("1億2,345万円", 123_450_000, "円", False, None, None),
+        ("3千5百万", 35_000_000, None, False, None, None),  # (3,000 + 500) × 10^4
+        ("1億3千万人", 130_000_000, "人", False, None, None),  # 10^8 + 3×10^7
+        ("1 億 880 万人", 108_800_000, "人", False, None, None),  # IPSS: 10^8 + 880×10^4
+        ("123,456千円", 123_456_000, "円", False, None, None),  # budgets in 千円
     ],
 )
 def test_parse_number(text, value, unit, approx, bound, per):
@@ -44,7 +51,7 @@ def test_unit_name_maps_japanese_units():
 @pytest.mark.parametrize(
     ("text", "value"),
     [("二〇二三", 2023), ("十", 10), ("百二十", 120), ("三千五百万", 35_000_000),
-     ("一億二千万", 120_000_000)],
+     ("一億二千万", 120_000_000), ("三十一", 31), ("千二百", 1200), ("二千三", 2003)],
 )
 def test_kanji_numerals(text, value):
     assert kanji_to_int(text) == value
@@ -54,6 +61,65 @@ def test_kanji_numerals(text, value):
 def test_not_a_number_raises(text):
     with pytest.raises(ParseError):
         parse_number(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("百百", "out of order"), ("十十", "out of order"), ("二三百", "two kanji digits"),
+        ("3万千", "scale words out of order"), ("10²人", "digit look-alike"),
+        ("1,2,3", "thousands separator"), ("1234,567", "thousands separator"),
+        ("12万13千", "more than one digit"), ("12万34567", "does not fit"),
+        ("1.5億2000万", "decimal fraction"), ("1万2万", "out of order"),
+        ("9" * 400, "too large"),
+    ],
+)
+def test_garbage_numbers_raise(text, message):
+    with pytest.raises(ParseError, match=message):
+        parse_number(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1,234", 1234), ("-5", -5), ("+7", 7), ("12.00", 12), ("１，２３４", 1234),
+     ("9223372036854775807", 2**63 - 1), ("-9223372036854775808", -(2**63))],
+)
+def test_parse_integers(text, value):
+    assert parse_integers(pd.Series([text])).tolist() == [value]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("1,2,3", "groups of three"), ("12,34", "groups of three"), ("1e3", "exponent"),
+     ("1.5", "decimal fraction"), ("inf", "infinity"), ("nan", "NaN"),
+     ("9223372036854775808", "Int64 range"), ("9" * 5000, "Int64 range"), ("x", "not a whole")],
+)
+def test_parse_integers_rejects(text, message):
+    with pytest.raises(ParseError, match=rf"row 7, column 'n': .*{message}"):
+        parse_integers(pd.Series(["1", text], index=[6, 7], name="n"))
+
+
+def test_parse_integers_missing():
+    s = pd.Series(["1", None], index=[2, 3], name="n")
+    assert parse_integers(s, allow_missing=True).tolist() == [1, pd.NA]
+    with pytest.raises(ParseError, match=r"row 3, column 'n': missing value"):
+        parse_integers(s)
+
+
+def test_parse_decimals():
+    s = pd.Series(["1.5", "-1,234.5", ".5", "6.02e23", "-", None], name="v")
+    out = parse_decimals(s, markers=["-"], allow_missing=True)
+    assert out.tolist()[:4] == [1.5, -1234.5, 0.5, 6.02e23] and out.iloc[4:].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("inf", "infinity"), ("-Infinity", "infinity"), ("nan", "NaN"), ("1e400", "infinity"),
+     ("1e-400", "would be 0"), ("1,2,3", "groups of three"), ("5.", "not a number")],
+)
+def test_parse_decimals_rejects(text, message):
+    with pytest.raises(ParseError, match=rf"row 1, column 'v': .*{message}"):
+        parse_decimals(pd.Series(["1", text], name="v"))
 
 
 def test_parse_numbers_names_the_row():
