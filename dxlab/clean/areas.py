@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dxlab.clean.text import clip, map_unique, normalize_numeric_text
+from dxlab.clean.text import clip, map_unique, normalize_numeric_text, normalize_text
 from dxlab.errors import ParseError
 
 

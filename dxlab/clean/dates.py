@@ -396,7 +396,12 @@ def parse_time(code: str | None, label: str | None = None) -> TimePeriod:
 
 
 def _decimal_year_series(dates: pd.Series) -> pd.Series:
-    d = pd.to_datetime(dates)
+    d = pd.to_datetime(dates, errors="coerce", format="ISO8601")
+    bad = d.isna() & dates.notna()
+    if bad.any():
+        row = dates.index[bad][0]
+        raise ParseError("decimal_year: not an ISO date", value=clip(dates.loc[row]), row=row,
+                         column=dates.name, expected="a date such as '2022-12-31'")
     return d.dt.year + (d.dt.day_of_year - 1) / 365.25
 
 
@@ -404,7 +409,12 @@ def decimal_year(date: str | dt.date | pd.Series) -> float | pd.Series:
     """A date as a decimal year: '2022-12-31' → 2022.997; '2020-01-01' → 2020.0.
 
     year + (day of year − 1) / 365.25. A Series gives a Series.
+
+    Raises:
+        ParseError: a value that is not a date (naming the row for a Series).
     """
     if isinstance(date, pd.Series):
         return _decimal_year_series(date)
-    return float(_decimal_year_series(pd.Series([date])).iloc[0])
+    if not isinstance(date, str | dt.date):
+        raise ParseError("decimal_year expects a date or an ISO date string", value=clip(date))
+    return float(_decimal_year_series(pd.Series([date], dtype=object)).iloc[0])

@@ -171,3 +171,30 @@ def allowed(column: str, values: Iterable[str]) -> Step:
         check_values(frame[column], values, file=ctx.path, column=ctx.spec.raw_name(column))
 
     return check((column,), run, f"{column} is one of {', '.join(values)}")
+
+
+def bands_do_not_overlap(*by: str):
+    """A spec check: within each group of ``by`` (e.g. year and sex), the age bands do not
+    overlap ('0-20' beside '0-4' is an error naming both lines). Rows without ages (totals,
+    age unknown) are not bands and are skipped."""
+
+    def bands_do_not_overlap(frame: pd.DataFrame, ctx: Context) -> None:
+        bands = frame[frame["age_lo"].notna()]
+        hi = bands["age_hi"].astype("Float64").fillna(float("inf"))
+        table = pd.DataFrame({"lo": bands["age_lo"].astype(float), "hi": hi.astype(float),
+                              "label": bands["age_group"]}, index=bands.index)
+        keys = [bands[c] for c in by]
+        for _key, group in (table.groupby(keys, sort=False) if keys else [((), table)]):
+            g = group.sort_values(["lo", "hi"])
+            overlap = g["lo"].to_numpy()[1:] <= g["hi"].to_numpy()[:-1]
+            if overlap.any():
+                i = int(overlap.argmax())
+                first, second = g.index[i], g.index[i + 1]
+                raise DataError(f"age bands {g['label'].iloc[i]!r} and "
+                                f"{g['label'].iloc[i + 1]!r} overlap (line {first})",
+                                file=ctx.path, row=second, column=ctx.spec.raw_name("age_group"),
+                                value=g["label"].iloc[i + 1], expected="bands that do not overlap")
+
+    bands_do_not_overlap.__doc__ = (f"age bands do not overlap within each "
+                                    f"{', '.join(by) or 'table'}")
+    return bands_do_not_overlap

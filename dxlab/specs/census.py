@@ -3,7 +3,14 @@
 
 from dxlab.sources import census
 from dxlab.sources.spec import Dataset, Drop, Step
-from dxlab.sources.steps import ages, date_from_year, derive, persons, prefectures
+from dxlab.sources.steps import (
+    ages,
+    bands_do_not_overlap,
+    date_from_year,
+    derive,
+    persons,
+    prefectures,
+)
 
 census_population_japan_age_sex = Dataset(
     name="census_population_japan_age_sex",
@@ -13,6 +20,7 @@ census_population_japan_age_sex = Dataset(
     key=("year", "sex", "age_group"),
     steps=(ages(), date_from_year("10-01")),
     values={"sex": ("male", "female")},
+    checks=(bands_do_not_overlap("year", "sex"),),
 )
 
 census_estimates_population_japan_age_sex = Dataset(
@@ -29,6 +37,7 @@ census_estimates_population_japan_age_sex = Dataset(
                "国勢調査").map({True: "census", False: "population_estimates"}),
                "statistic: 'census' where the source names 国勢調査, else 'population_estimates'")),
     totals={"age_group": ("total",), "sex": ("total",)},
+    checks=(bands_do_not_overlap("year", "sex"),),
 )
 
 census_population_prefecture_total = Dataset(
@@ -67,6 +76,7 @@ census_c03_prefecture_age_sex = Dataset(
     ),
     totals={"age_group": ("total",), "sex": ("total",)},
     nullable=("population",),
+    checks=(bands_do_not_overlap("year", "pref_code", "sex"),),
 )
 
 census_single_year_age_fmsb = Dataset(

@@ -2,7 +2,16 @@
 
 from dxlab.sources import ipss
 from dxlab.sources.spec import Dataset
-from dxlab.sources.steps import ages, allowed, check, date_from_year, derive, persons, prefectures
+from dxlab.sources.steps import (
+    ages,
+    allowed,
+    bands_do_not_overlap,
+    check,
+    date_from_year,
+    derive,
+    persons,
+    prefectures,
+)
 
 ipss2017_projection_japan_age_sex = Dataset(
     name="ipss2017_projection_japan_age_sex",
@@ -13,6 +22,7 @@ ipss2017_projection_japan_age_sex = Dataset(
     key=("year", "sex", "age_group"),
     steps=(ages(), date_from_year("10-01")),
     values={"sex": ("male", "female"), "series": ("jump_off_base_population", "projection")},
+    checks=(bands_do_not_overlap("year", "sex"),),
 )
 
 ipss2018_projection_prefecture_total = Dataset(
@@ -57,5 +67,6 @@ ipss_population_prefecture_age3 = Dataset(
     steps=(allowed("sex", ("total",)), prefectures(), ages(totals=("total",)),
            persons(allowed=("thousand persons",))),
     totals={"age_group": ("total",), "pref_code": ("00",)},
+    checks=(bands_do_not_overlap("year", "pref_code", "source_table"),),
 )
 

@@ -1,7 +1,7 @@
 """MHLW (厚生労働省): model (standard) populations for age standardisation."""
 
 from dxlab.sources.spec import Dataset
-from dxlab.sources.steps import ages
+from dxlab.sources.steps import ages, bands_do_not_overlap
 
 model_population_japan = Dataset(
     name="model_population_japan",
@@ -10,4 +10,5 @@ model_population_japan = Dataset(
     fields=("standard", "age_group", "age_lo", "age_hi", "population"),
     key=("standard", "age_group"),
     steps=(ages(),),
+    checks=(bands_do_not_overlap("standard"),),
 )

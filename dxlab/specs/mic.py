@@ -3,7 +3,7 @@ quoted in the White Paper, prefecture digital-adoption figures, and the DX case 
 
 from dxlab.sources import mic
 from dxlab.sources.spec import Dataset, Drop
-from dxlab.sources.steps import ages, derive, pref_code_from, prefectures
+from dxlab.sources.steps import ages, bands_do_not_overlap, derive, pref_code_from, prefectures
 
 RATE_EXCEPTIONS = {
     # (reference_date, sex, age_group): why the published rate does not recompute (SOURCES.md
@@ -26,7 +26,8 @@ mic_mynumber_card_age_sex = Dataset(
     key=("reference_date", "sex", "age_group"),
     steps=(ages(totals=("total",), same_as=("age_label_raw", ("全体",))),),
     totals={"age_group": ("total",), "sex": ("total",)},
-    checks=(mic.rate_check(known=RATE_EXCEPTIONS, key=("reference_date", "sex", "age_group")),),
+    checks=(mic.rate_check(known=RATE_EXCEPTIONS, key=("reference_date", "sex", "age_group")),
+            bands_do_not_overlap("reference_date", "sex")),
 )
 
 mic_mynumber_card_prefecture = Dataset(

@@ -32,7 +32,11 @@ from hypothesis import strategies as st
 import dxlab.clean
 from dxlab.clean import (
     age_label,
+    band_labels,
+    bands_label,
     check_digit,
+    collapse_top_band,
+    decimal_year,
     estat_area_code,
     fiscal_year_bounds,
     fiscal_year_of,
@@ -804,8 +808,71 @@ def _series_helpers_agree_with_scalars(texts):
                 func(s)
 
 
+
+@FAST
+@given(ANY_TEXT)
+def _band_labels_any(text):
+    ok, labels = _try(band_labels, text)
+    if ok:
+        assert bands_label(text) == " / ".join(labels)
+
+
+@FAST
+@given(st.lists(st.integers(1, 30), min_size=1, max_size=4), st.booleans())  # ages ≤ 120
+def _band_labels_round_trip(widths, open_top):
+    """Consecutive bands from 0 with the generated widths, the last one open or closed, in
+    reversed order: the canonical labels come back sorted."""
+    edges = list(itertools.accumulate([0, *widths]))
+    labels = [f"{lo}-{hi - 1}" if hi - 1 > lo else f"{lo}"
+              for lo, hi in itertools.pairwise(edges)]
+    if open_top:
+        labels[-1] = f"{edges[-2]}+"
+    assert band_labels(",".join(reversed(labels))) == labels
+
+
+@FAST
+@given(st.lists(st.integers(0, 10**6), min_size=3, max_size=20), st.integers(0, 19))
+def _collapse_top_band_keeps_the_total(counts, k):
+    """5-year bands 0-4, 5-9 … with an open last band; collapsing at a band boundary keeps
+    the total and leaves exactly one open band."""
+    n = len(counts)
+    top = 5 * min(k, n - 1)
+    frame = pd.DataFrame({
+        "age_group": [f"{5 * i}-{5 * i + 4}" for i in range(n - 1)] + [f"{5 * (n - 1)}+"],
+        "age_lo": pd.array([5 * i for i in range(n)], dtype="Int64"),
+        "age_hi": pd.array([5 * i + 4 for i in range(n - 1)] + [None], dtype="Int64"),
+        "population": counts})
+    out = collapse_top_band(frame, top)
+    assert out["population"].sum() == sum(counts)
+    assert out["age_hi"].isna().sum() == 1 and out["age_lo"].max() == top
+
+
+@FAST
+@given(ANY_TEXT)
+def _decimal_year_any(text):
+    ok, value = _try(decimal_year, text)
+    if ok:
+        assert math.isfinite(value)
+
+
+@FAST
+@given(st.dates(dt.date(1800, 1, 1), dt.date(2200, 12, 31)))
+def _decimal_year_stays_in_its_year(day):
+    value = decimal_year(day.isoformat())
+    assert int(value) == day.year and value < day.year + 1
+
+
 # area, kind, property, public names it covers
 PROPERTIES = [
+    ("clean.ages", "any text → band_labels or ParseError", _band_labels_any,
+     ["band_labels", "bands_label"]),
+    ("clean.ages", "band list round trip", _band_labels_round_trip, ["band_labels"]),
+    ("clean.ages", "collapse_top_band keeps the total", _collapse_top_band_keeps_the_total,
+     ["collapse_top_band"]),
+    ("clean.dates", "any text → decimal_year or ParseError", _decimal_year_any,
+     ["decimal_year"]),
+    ("clean.dates", "decimal_year stays in its year", _decimal_year_stays_in_its_year,
+     ["decimal_year"]),
     ("clean.text", "normalize_text is total and idempotent", _normalize_text,
      ["normalize_text"]),
     ("clean.text", "map_unique maps like map and locates errors", _map_unique, ["map_unique"]),

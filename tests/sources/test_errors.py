@@ -48,19 +48,22 @@ DAMAGE = [
     ("ragged row", "census_population_japan_age_sex", CENSUS, at(3, "3467156", "3467156,9"),
      r", row 3: row has 6 fields where the header has 5"),
     ("unknown age label", "census_population_japan_age_sex", CENSUS,
-     at(6, ",20-24,", ",20歳以下,"),
-     r", row 6, column 'age_group': unknown age label \(got '20歳以下'\)"),
+     at(6, ",20-24,", ",20歳前後,"),
+     r", row 6, column 'age_group': unknown age label \(got '20歳前後'\)"),
+    ("overlapping age bands", "census_population_japan_age_sex", CENSUS,
+     at(6, ",20-24,", ",0-20,"),
+     r", row 6, column 'age_group': age bands '0-4' and '0-20' overlap \(line 2\)"),
     ("non-numeric count", "census_population_japan_age_sex", CENSUS, at(3, "3467156", "x"),
      r", row 3, column 'population': not a whole number \(got 'x'\)"),
     ("negative count", "census_population_japan_age_sex", CENSUS, at(3, "3467156", "-3"),
      r", row 3, column 'population': value breaks the rule: >= 0 .*\(got -3\)"),
     ("empty required cell", "census_population_japan_age_sex", CENSUS, at(3, "3467156", ""),
-     r", row 3, column 'population': not a whole number"),
+     r", row 3, column 'population': missing value where a whole number is required"),
     ("value outside the vocabulary", "census_population_japan_age_sex", CENSUS,
      at(3, ",male,", ",unknown,"),
      r", row 3, column 'sex': value breaks the rule: one of male, female .*\(got 'unknown'\)"),
     ("duplicate key", "census_population_japan_age_sex", CENSUS, lambda ls: [*ls, ls[3]],
-     r", row 31, column 'year,sex,age_group': duplicate key .* on lines 4 and 31"),
+     r", row 41, column 'year,sex,age_group': duplicate key .* on lines 4 and 41"),
     ("unit conflicting with the schema", "census_estimates_population_japan_age_sex", ESTIMATES,
      at(20, ",persons,", ",households,"),
      r", row 20, column 'unit': unit conflicts with the schema \(got 'households'\)"),
@@ -108,6 +111,10 @@ DAMAGE = [
     ("era year disagrees with the Western year", "census_c03_prefecture_age_sex", C03,
      at(3, ",大正,9,1920,", ",大正,10,1920,"),
      r", row 3, column '和暦（年）': era year and Western year disagree"),
+    ("year disagrees with a quoted year label", "projection_japan_age3",
+     "population_projection_japan.csv", at(33, "actual,2020,0-14", "actual,2021,0-14"),
+     r", row 33, column 'year': year disagrees with its era label \(got '2021'\); "
+     r"expected 2020 \(2020年の"),
     ("not a true/false flag", "census_single_year_age_fmsb", FMSB, at(2, "FALSE", "maybe"),
      r", row 2, column 'age_is_open_top': not a true/false flag"),
     ("activity minutes disagree with the times", "osaka_dx_advisor_dispatch_2021", DISPATCH,
@@ -124,7 +131,7 @@ DAMAGE = [
 @pytest.mark.parametrize(("dataset", "raw", "edit", "expected"),
                          [c[1:] for c in DAMAGE], ids=[c[0] for c in DAMAGE])
 def test_damaged_file_gives_a_clear_error(tmp_path, dataset, raw, edit, expected):
-    keep = 6 if raw == DISPATCH else 30
+    keep = 6 if raw == DISPATCH else 40
     path = damaged(tmp_path, raw, edit, keep_lines=keep)
     meta = {"reference_date": "2022-12-31"} if raw == MUNI else None
     with pytest.raises(DataError) as info:
