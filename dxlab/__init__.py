@@ -19,12 +19,15 @@ _LAZY = {
     "load": "dxlab.data",
     "provenance": "dxlab.data",
     "catalog": "dxlab.datasets",
+    "provenance_markdown": "dxlab.data",
+    "accounting_table": "dxlab.data",
 }
 
-__all__ = ["__version__", "accounting", "catalog", "load", "provenance"]
+__all__ = ["__version__", "accounting", "accounting_table", "catalog", "load", "provenance",
+           "provenance_markdown"]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from dxlab.data import accounting, load, provenance
+    from dxlab.data import accounting, accounting_table, load, provenance, provenance_markdown
     from dxlab.datasets import catalog
 
 

@@ -26,6 +26,7 @@ deaths), not internet use; the register population is of 1 January; the structur
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -380,3 +381,250 @@ def peers(table: pd.DataFrame, code: str, *, by: str = "kind_size") -> pd.DataFr
         return table[(table["kind"] == me["kind"]) & (table["size_band"] == me["size_band"])]
     raise ValueError("by must be 'prefecture' or 'kind_size'")
 
+
+
+# --------------------------------------------------------------------------- everything at once
+
+
+@dataclass
+class AreaData:
+    """What the area reports share, built once by :func:`load`.
+
+    Attributes:
+        structure: 2020 census persons by municipality × sex × band (:func:`census_structure`).
+        names: one row per municipality (index muni_code5): pref_code, prefecture,
+            prefecture_en, municipality, municipality_en (romanised reading), kind, size_band,
+            population_known, lat, lon (office), point_note, and the aging indicators.
+        rates: national reference rates per date, sex and band.
+        municipal: :func:`compare` for every municipality and shared date.
+        prefectural: :func:`aggregate` of ``municipal`` to prefectures.
+        dates: the shared reference dates, oldest first.
+        sources: the loaded frames' provenance, for the report's data section.
+    """
+
+    structure: pd.DataFrame
+    names: pd.DataFrame
+    rates: pd.DataFrame
+    municipal: pd.DataFrame
+    prefectural: pd.DataFrame
+    dates: list[str]
+    sources: list[pd.DataFrame]
+
+
+def load(*, level: float = 0.95) -> AreaData:
+    """Load the bundled data and compare every municipality and prefecture on every date that
+    both the municipal and the national age-sex card tables cover (38 dates, 2017-2022)."""
+    from dxlab import data
+    from dxlab.clean.areas import PREFECTURES
+    from dxlab.clean.romaji import english_area_name
+    from dxlab.sources.geo import municipal_points
+
+    ssdse = data.load("ssdse_a_2025_municipal")
+    cards = data.load("mic_mynumber_card_age_sex", totals=True)
+    municipal_cards = data.load("mic_mynumber_card_municipal")
+    structure = census_structure(ssdse)
+    rates = reference_rates(cards)
+    dates = sorted(set(rates["reference_date"]) & set(municipal_cards["reference_date"]))
+    observed = municipal_cards[municipal_cards["reference_date"].isin(dates)]
+    compared = compare(observed, shares(structure), rates, level=level)
+    names = structure.drop_duplicates("muni_code5").set_index("muni_code5")[
+        ["pref_code", "prefecture", "municipality"]]
+    names["prefecture_en"] = names["pref_code"].map({p.code: p.name_en for p in PREFECTURES})
+    points = municipal_points().set_index("muni_code5")
+    missing = names.index.difference(points.index)
+    if len(missing):
+        raise DataError("no location for some municipalities", value=list(missing[:5]))
+    names["municipality_en"] = [english_area_name(points.loc[c, "kana"], n)
+                                for c, n in zip(names.index, names["municipality"], strict=True)]
+    names["kind"] = [municipality_kind(c, n) for c, n in
+                     zip(names.index, names["municipality"], strict=True)]
+    ind = indicators(structure)
+    names = names.join(ind)
+    names["size_band"] = pd.cut(names["population_known"], SIZE_BANDS, right=False,
+                                labels=SIZE_BAND_LABELS)
+    names = names.join(points[["lat", "lon"]]).assign(point_note=points["note"])
+    compared = compared.merge(names[["pref_code"]], left_on="muni_code5", right_index=True)
+    prefectural = aggregate(compared, "pref_code", level=level)
+    return AreaData(structure, names, rates, compared, prefectural, dates,
+                    [ssdse, cards, municipal_cards])
+
+
+def resolve_municipality(key: str | int, names: pd.DataFrame) -> str:
+    """A 5-digit code from what a user typed: '45202', 45202, '452025' (6 digits with a
+    correct check digit), or a name ('都城市', 'Miyakonojo City', 'Miyakonojo').
+
+    Raises:
+        DataError: an unknown code or name, listing near matches; a name shared by several
+            municipalities (府中市), listing them; a wrong check digit.
+    """
+    import difflib
+
+    from dxlab.clean.areas import strip_check_digit
+    from dxlab.errors import ParseError
+
+    text = str(key).strip()
+    code = None
+    if text.isdigit() and len(text) <= 5:
+        code = text.zfill(5)
+    elif text.isdigit() and len(text) == 6:
+        try:
+            code = strip_check_digit(text)
+        except ParseError as err:
+            raise DataError(f"municipality code {text!r}: {err.problem}",
+                            expected=err.expected) from None
+    if code is not None:
+        if code in names.index:
+            return code
+        near = sorted(names.index, key=lambda c: abs(int(c) - int(code)))[:5]
+        listed = ", ".join(f"{c} {names.loc[c, 'municipality']}" for c in sorted(near))
+        raise DataError(f"no municipality with code {code}", value=text,
+                        expected=f"one of the 1,741 codes; near: {listed}")
+    by_name = names[(names["municipality"] == text)
+                    | (names["municipality_en"].str.lower() == text.lower())
+                    | (names["municipality_en"].str.lower().str.rsplit(" ", n=1).str[0]
+                       == text.lower())]
+    if len(by_name) == 1:
+        return str(by_name.index[0])
+    if len(by_name) > 1:
+        listed = ", ".join(f"{c} {r.prefecture}{r.municipality}" for c, r in by_name.iterrows())
+        raise DataError(f"{len(by_name)} municipalities are called {text!r}", value=text,
+                        expected=f"a code: {listed}")
+    candidates = list(names["municipality"]) + list(names["municipality_en"])
+    near = difflib.get_close_matches(text, candidates, n=5, cutoff=0.5)
+    raise DataError(f"no municipality called {text!r}", value=text,
+                    expected="a 5-digit code or a name" + (f"; near: {', '.join(near)}"
+                                                          if near else ""))
+
+
+# --------------------------------------------------------------------------- report tables
+
+
+def on_date(frame: pd.DataFrame, date: str) -> pd.DataFrame:
+    """Rows of one reference date; DataError listing the dates when it is not one of them."""
+    dates = sorted(frame["reference_date"].unique())
+    if date not in dates:
+        raise DataError(f"no comparison for {date}", expected=f"one of {', '.join(dates)}")
+    return frame[frame["reference_date"] == date]
+
+
+def municipal_table(data: AreaData, date: str) -> pd.DataFrame:
+    """All municipalities on ``date``: names, kind, size band, aging indicators, observed and
+    expected rates (percent), O/E with its interval, age and local parts (points), ranks
+    (1 = highest uptake) before and after age adjustment, and whether the area lies outside
+    the 99.8% funnel limits with and without overdispersion."""
+    everyone = on_date(data.municipal, date)
+    positioned = funnel(everyone)
+    d = ranks(positioned)
+    extra = ["rank_observed", "rank_adjusted", "rank_change", "outside_998", "outside_od_998"]
+    d = everyone.merge(d[["muni_code5", *extra]], on="muni_code5", how="left")
+    d.attrs["overdispersion"] = positioned.attrs["overdispersion"]
+    keep = ["population", "observed_cards", "expected_cards", "observed_rate", "expected_rate",
+            "oe", "oe_lo", "oe_hi", "age_part", "local_part", "rank_observed", "rank_adjusted",
+            "rank_change", "outside_998", "outside_od_998", "computable", "national_rate"]
+    out = data.names.join(d.set_index("muni_code5")[keep])
+    for col in ("observed_rate", "expected_rate", "national_rate"):
+        out[col.replace("_rate", "_percent")] = 100 * out.pop(col)
+    for col in ("age_part", "local_part"):
+        out[f"{col}_points"] = 100 * out.pop(col)
+    out.attrs["overdispersion"] = d.attrs["overdispersion"]
+    return out
+
+
+def prefecture_table(data: AreaData, date: str) -> pd.DataFrame:
+    """The 47 prefectures on ``date``, built like :func:`municipal_table` from the sums of
+    their municipalities' observed and expected cards."""
+    from dxlab.clean.areas import PREFECTURES
+
+    d = ranks(funnel(on_date(data.prefectural, date), levels=(0.95, 0.998)))
+    ind = indicators(data.structure, area="pref_code")
+    names = pd.DataFrame({"prefecture": {p.code: p.name for p in PREFECTURES},
+                          "prefecture_en": {p.code: p.name_en for p in PREFECTURES}})
+    out = names.join(ind).join(d.set_index("pref_code")[
+        ["population", "observed_cards", "expected_cards", "observed_rate", "expected_rate",
+         "oe", "oe_lo", "oe_hi", "age_part", "local_part", "rank_observed", "rank_adjusted",
+         "rank_change", "outside_998", "outside_od_998", "areas_left_out", "national_rate"]])
+    for col in ("observed_rate", "expected_rate", "national_rate"):
+        out[col.replace("_rate", "_percent")] = 100 * out.pop(col)
+    for col in ("age_part", "local_part"):
+        out[f"{col}_points"] = 100 * out.pop(col)
+    out.index.name = "pref_code"
+    out.attrs["overdispersion"] = d.attrs["overdispersion"]
+    return out
+
+
+def structure_table(data: AreaData, code: str | None = None, pref: str | None = None
+                    ) -> pd.DataFrame:
+    """Share (%) of each band in a municipality (``code``), a prefecture (``pref``) and Japan,
+    both sexes, 2020 census (age known): bands as rows, areas as columns."""
+    s = data.structure
+    cols = {}
+    if code is not None:
+        cols[data.names.loc[code, "municipality"]] = s[s["muni_code5"] == code]
+    if pref is not None:
+        cols[data.names.loc[data.names["pref_code"] == pref, "prefecture"].iloc[0]] = \
+            s[s["pref_code"] == pref]
+    cols["全国"] = s
+    out = {}
+    for name, part in cols.items():
+        by_band = part.groupby("age_group")["population"].sum().reindex(list(AREA_BANDS))
+        out[name] = 100 * by_band / by_band.sum() if by_band.sum() > 0 else by_band * np.nan
+    return pd.DataFrame(out)
+
+
+def peer_table(table: pd.DataFrame, code: str, *, by: str = "kind_size") -> pd.DataFrame:
+    """The municipality's peers (:func:`peers`) from a :func:`municipal_table`, sorted by O/E,
+    with the rank of each among them (1 = highest O/E)."""
+    p = peers(table, code, by=by).copy()
+    p = p[p["oe"].notna()].sort_values("oe", ascending=False)
+    p.insert(0, "rank_among_peers", range(1, len(p) + 1))
+    return p
+
+
+def prefecture_history(c03: pd.DataFrame, pref: str) -> pd.DataFrame:
+    """Aging indicators of one prefecture in every census year of the c03 series (1920-2015):
+    share 65+ and 75+ (% of the age-known population), median age and old-age dependency.
+
+    1945 is left out: the 1 November 1945 population survey published bands shifted by one
+    year (1-5, 6-10 …), which cannot be cut at 15, 65 or 75. Bands at 80 and above are
+    collapsed into 80+ (the top band of 1920, 1930, 1935 and 1950).
+
+    Args:
+        c03: ``dxlab.load('census_c03_prefecture_age_sex')`` (totals dropped).
+        pref: JIS prefecture code.
+    """
+    from dxlab import pyramid
+
+    pop = c03[(c03["pref_code"] == pref) & (c03["year"] != 1945)]
+    pop = pop[pop["population"].notna()].assign(population=lambda f: f["population"].astype(
+        "int64"))
+    pop = pyramid.harmonise_top_band(pop.drop(columns=["prefecture"]), top=80)
+    bands = pyramid.band_shares(pop, "0-14,15-64,65-74,75+", by=("year",))
+    wide = bands.pivot_table(index="year", columns="age_group", values="percent")
+    out = pd.DataFrame({
+        "share_65plus_percent": wide["65-74"] + wide["75+"],
+        "share_75plus_percent": wide["75+"],
+        "median_age": pyramid.median_age(pop, by=("year",)),
+        "old_age_dependency": pyramid.old_age_dependency_ratio(pop, by=("year",)),
+    })
+    out.attrs["age_unknown"] = bands.attrs.get("age_unknown", 0.0)
+    return out
+
+
+def variance_explained_table(frames: dict[str, pd.DataFrame], *, n_boot: int = 2000,
+                             level: float = 0.95, seed: int = 20221231) -> pd.DataFrame:
+    """:func:`variance_explained` for several sets of areas (one date each), unweighted and
+    population-weighted, with percentile bootstrap intervals of ``share_explained`` over areas
+    (resampling areas with replacement)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for name, frame in frames.items():
+        d = frame[frame["computable"]].reset_index(drop=True)
+        for weighting, w in (("unweighted", None), ("population-weighted", "population")):
+            est = variance_explained(d, weights=w)
+            boots = [variance_explained(d.iloc[rng.integers(0, len(d), len(d))],
+                                        weights=w)["share_explained"] for _ in range(n_boot)]
+            lo, hi = np.quantile(boots, [(1 - level) / 2, 1 - (1 - level) / 2])
+            rows.append({"areas": name, "weighting": weighting, "n": len(d),
+                         "share_explained": est["share_explained"], "low": lo, "high": hi,
+                         "r2": est["r2"]})
+    return pd.DataFrame(rows)

@@ -156,3 +156,32 @@ def accounting(frame: pd.DataFrame) -> pd.DataFrame:
 def provenance(frame: pd.DataFrame) -> pd.Series:
     """The catalog entry a loaded frame came from."""
     return pd.Series(frame.attrs["provenance"], name="provenance")
+
+
+def provenance_markdown(*frames: pd.DataFrame) -> str:
+    """The provenance of loaded frames as a Markdown list, for a report's data section: one
+    item per dataset with title, statistic, publisher, table, reference dates, link, the copy
+    it came through, quality and a short sha256 — nothing truncated."""
+    items, seen = [], set()
+    for frame in frames:
+        p = frame.attrs.get("provenance", {})
+        if not p or p.get("name") in seen:
+            continue
+        seen.add(p["name"])
+        url = p.get("source_url", "")
+        link = f"<{url}>" if url.startswith("http") else url
+        items.append(
+            f"- **{p.get('title', p['name'])}** (`{p['name']}`)  \n"
+            f"  {p.get('statistic', '')}; {p.get('publisher', '')}; {p.get('table_id', '')}  \n"
+            f"  reference dates: {p.get('reference_dates', '')}; unit: {p.get('unit', '')}  \n"
+            f"  source: {link}  \n"
+            f"  retrieved via: {p.get('retrieved_via', '') or '—'}  \n"
+            f"  quality: {p.get('source_quality', '')}; sha256 `{str(p.get('sha256', ''))[:12]}`"
+        )
+    return "\n".join(items)
+
+
+def accounting_table(*frames: pd.DataFrame) -> pd.DataFrame:
+    """:func:`accounting` of several frames in one table, with a ``dataset`` column."""
+    parts = [accounting(f).assign(dataset=f.attrs["provenance"]["name"]) for f in frames]
+    return pd.concat(parts, ignore_index=True)[["dataset", "what", "rows"]]

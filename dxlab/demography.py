@@ -396,17 +396,24 @@ def expected_rates(shares: pd.DataFrame, rates: pd.DataFrame, *, area: str | Seq
     area = [area] if isinstance(area, str) else list(area)
     on = list(on)
     extra = [c for c in rates.columns if c not in (*on, rate) and c in ("reference_date",)]
-    merged = shares[[*area, *on, share]].merge(rates[[*extra, *on, rate]], on=on, how="left")
-    missing = merged[rate].isna() & merged[share].notna()
-    if missing.any():
-        row = merged.loc[missing].iloc[0]
+    # areas × groups (shares) @ groups × dates (rates): one matrix product
+    w = shares.set_index([*area, *on])[share].unstack(on)
+    r = (rates.set_index([*extra, *on])[rate].unstack(on) if extra
+         else rates.set_index(on)[rate].to_frame().T)
+    r = r.reindex(columns=w.columns)
+    if r.isna().any().any():
+        group = r.columns[r.isna().any()][0]
         raise DataError("no reference rate for a group of the area structure",
-                        value={c: row[c] for c in on}, expected="a rate for every group")
-    merged["_x"] = merged[share] * merged[rate]
-    keys = [*extra, *area]
-    out = merged.groupby(keys, sort=False)["_x"].sum(min_count=1)
-    incomplete = merged.groupby(keys, sort=False)[share].apply(lambda s: s.isna().any())
-    return out.where(~incomplete).rename("expected_rate")
+                        value=dict(zip(on, group if isinstance(group, tuple) else (group,),
+                                       strict=True)),
+                        expected="a rate for every group")
+    product = w.fillna(0).to_numpy() @ r.to_numpy().T
+    product[w.isna().any(axis=1).to_numpy()] = np.nan  # an area without a structure
+    out = pd.DataFrame(product, index=w.index, columns=r.index if extra else [0])
+    if not extra:
+        return out[0].rename("expected_rate")
+    long = out.stack(future_stack=True).rename("expected_rate")
+    return long.reorder_levels([*extra, *area]) if extra else long
 
 
 def poisson_ratio_ci(observed: np.ndarray | pd.Series | float,

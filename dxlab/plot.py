@@ -274,3 +274,207 @@ def pyramid_by_adoption(current: pd.DataFrame, male_rates: pd.Series,
     bar.set_label("マイナンバーカード交付率")
     bar.ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
     return fig
+
+
+# --------------------------------------------------------------------------- areas
+
+
+def area_structure_bars(shares: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Grouped bars: the share (%) of each age band in several areas (columns of ``shares``,
+    rows = bands), e.g. a town, its prefecture and Japan."""
+    use_style()
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    n = len(shares.columns)
+    width = 0.8 / n
+    x = np.arange(len(shares.index))
+    for i, col in enumerate(shares.columns):
+        bars = ax.bar(x + (i - (n - 1) / 2) * width, shares[col], width=width,
+                      color=PALETTE[i % len(PALETTE)], label=str(col))
+        ax.bar_label(bars, fmt="%.1f", fontsize=8, padding=1)
+    ax.set_xticks(x, [f"{b}歳" for b in shares.index])
+    ax.set_ylabel("2020年国勢調査の人口割合 (%)")
+    ax.set_axisbelow(True)
+    ax.legend(loc="upper left")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def area_trajectory(frame: pd.DataFrame, *, title: str | None = None,
+                    label: str = "") -> Figure:
+    """Observed issuance rate of one area over time with its 95% interval (from O/E), the rate
+    its age structure predicts (dashed) and the national rate (grey)."""
+    use_style()
+    f = frame.sort_values("reference_date")
+    x = pd.to_datetime(f["reference_date"])
+    fig, ax = plt.subplots(figsize=(9, 5))
+    lo = 100 * f["oe_lo"] * f["expected_rate"]
+    hi = 100 * f["oe_hi"] * f["expected_rate"]
+    ax.fill_between(x, lo, hi, color=PALETTE[0], alpha=0.25, linewidth=0,
+                    label="95%信頼区間 (ポアソン)")
+    ax.plot(x, 100 * f["observed_rate"], color=PALETTE[0], marker="o", markersize=3,
+            label=f"実績 {label}".strip())
+    ax.plot(x, 100 * f["expected_rate"], color=PALETTE[1], linestyle="--",
+            label="年齢構成からの期待値")
+    ax.plot(x, 100 * f["national_rate"], color="#888888", linewidth=1, label="全国")
+    ax.set_ylabel("マイナンバーカード交付率 (%)")
+    _percent_axis(ax)
+    ax.set_axisbelow(True)
+    ax.legend(loc="upper left")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def funnel_plot(frame: pd.DataFrame, *, tau2: float = 0.0, highlight: str | None = None,
+                label_col: str | None = None, area: str = "muni_code5",
+                title: str | None = None, levels: tuple[float, ...] = (0.95, 0.998)) -> Figure:
+    """O/E against expected cards (log scale) with funnel limits: pure Poisson (thin) and,
+    when ``tau2`` > 0, allowing for overdispersion (thick). ``highlight`` marks one area."""
+    from dxlab.demography import funnel_limits
+
+    use_style()
+    d = frame[frame["computable"]]
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    ax.scatter(d["expected_cards"], d["oe"], s=8, color="#9aa5b1", alpha=0.7, linewidths=0,
+               label="地域")
+    e = np.geomspace(max(d["expected_cards"].min() * 0.8, 1), d["expected_cards"].max() * 1.2,
+                     300)
+    for level, style in zip(levels, ("--", "-"), strict=False):
+        lo, hi = funnel_limits(e, level)
+        ax.plot(e, lo, color=PALETTE[3], linestyle=style, linewidth=0.8)
+        ax.plot(e, hi, color=PALETTE[3], linestyle=style, linewidth=0.8,
+                label=f"{level:.1%} 限界 (ポアソン)")
+        if tau2 > 0:
+            lo, hi = funnel_limits(e, level, tau2=tau2)
+            ax.plot(e, lo, color=PALETTE[4], linestyle=style, linewidth=1.6)
+            ax.plot(e, hi, color=PALETTE[4], linestyle=style, linewidth=1.6,
+                    label=f"{level:.1%} 限界 (過分散を考慮)")
+    ax.axhline(1, color="#444444", linewidth=0.8)
+    if highlight is not None:
+        me = d[d[area] == highlight]
+        if len(me):
+            ax.scatter(me["expected_cards"], me["oe"], s=60, color=PALETTE[1], zorder=5,
+                       label=str(me[label_col].iloc[0]) if label_col else highlight)
+    ax.set_xscale("log")
+    ax.set_xlabel("期待交付枚数 (対数目盛)")
+    ax.set_ylabel("実績 ÷ 期待 (O/E)")
+    ax.set_axisbelow(True)
+    ax.legend(loc="upper right", fontsize=8)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def scatter_fit(x: pd.Series, y: pd.Series, line, *, xlabel: str, ylabel: str,
+                title: str | None = None, labels: pd.Series | None = None,
+                highlight: pd.Series | None = None) -> Figure:
+    """Scatter with a least-squares line and its 95% confidence band (``line`` from
+    :func:`dxlab.stats.fit_line`); ``labels`` annotate points; ``highlight`` (bool) marks some."""
+    use_style()
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    ax.scatter(x, y, s=14 if labels is None else 24, color=PALETTE[0], alpha=0.6,
+               linewidths=0)
+    if highlight is not None and highlight.any():
+        ax.scatter(x[highlight], y[highlight], s=50, color=PALETTE[1], zorder=5)
+    grid = np.linspace(np.nanmin(x), np.nanmax(x), 100)
+    fit, lo, hi = line.band(grid)
+    ax.plot(grid, fit, color=PALETTE[1])
+    ax.fill_between(grid, lo, hi, color=PALETTE[1], alpha=0.2, linewidth=0)
+    if labels is not None:
+        for xi, yi, t in zip(x, y, labels, strict=True):
+            ax.annotate(str(t), (xi, yi), fontsize=7, xytext=(2, 2), textcoords="offset points")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_axisbelow(True)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def _map_axes(ax: Axes) -> None:
+    ax.set_xlim(127, 146.2)  # 沖縄本島 (127.6-128.3 E, 26-26.9 N) to 根室
+    ax.set_ylim(25.6, 45.8)
+    ax.set_aspect(1 / np.cos(np.radians(37)))  # equirectangular, true at 37°N
+    ax.axis("off")
+
+
+def prefecture_choropleth(values: pd.Series, *, title: str | None = None,
+                          label: str = "", cmap: str = "RdBu", center: float | None = None
+                          ) -> Figure:
+    """The 47 prefectures coloured by ``values`` (indexed by pref_code '01'-'47'); with
+    ``center`` a diverging scale symmetric about it. Outlines: japanmap (the main area of each
+    prefecture: islands such as Sado, Awaji or Okinawa's outer islands are not drawn)."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Polygon
+
+    from dxlab.sources.geo import prefecture_outlines
+
+    use_style()
+    outlines = prefecture_outlines()
+    codes = [c for c in outlines if c in values.index]
+    patches = [Polygon(outlines[c], closed=True) for c in codes]
+    vals = values.reindex(codes).to_numpy(dtype=float)
+    if center is not None:
+        span = np.nanmax(np.abs(vals - center))
+        norm = mpl.colors.TwoSlopeNorm(vcenter=center, vmin=center - span, vmax=center + span)
+    else:
+        norm = mpl.colors.Normalize(np.nanmin(vals), np.nanmax(vals))
+    pc = PatchCollection(patches, cmap=cmap, norm=norm, edgecolor="white", linewidth=0.4)
+    pc.set_array(vals)
+    fig, ax = plt.subplots(figsize=(7.5, 7.5))
+    ax.add_collection(pc)
+    _map_axes(ax)
+    bar = fig.colorbar(pc, ax=ax, shrink=0.6)
+    bar.set_label(label)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def municipal_map(points: pd.DataFrame, value: str, *, title: str | None = None,
+                  label: str = "", cmap: str = "RdBu", center: float | None = None) -> Figure:
+    """Municipalities as points (office locations, ``lat``/``lon``) coloured by ``value``,
+    over the prefecture outlines."""
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import Polygon
+
+    from dxlab.sources.geo import prefecture_outlines
+
+    use_style()
+    fig, ax = plt.subplots(figsize=(7.5, 7.5))
+    outlines = PatchCollection([Polygon(o, closed=True) for o in prefecture_outlines().values()],
+                               facecolor="#f2f2f2", edgecolor="#bbbbbb", linewidth=0.4)
+    ax.add_collection(outlines)
+    vals = points[value].to_numpy(dtype=float)
+    if center is not None:
+        span = np.nanmax(np.abs(vals - center))
+        norm = mpl.colors.TwoSlopeNorm(vcenter=center, vmin=center - span, vmax=center + span)
+    else:
+        norm = None
+    sc = ax.scatter(points["lon"], points["lat"], c=vals, s=5, cmap=cmap, norm=norm,
+                    linewidths=0)
+    _map_axes(ax)
+    bar = fig.colorbar(sc, ax=ax, shrink=0.6)
+    bar.set_label(label)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def population_history(actual: pd.Series, projected: pd.Series | None = None, *,
+                       title: str | None = None) -> Figure:
+    """Total population (persons) by year: census counts (solid) and a projection (dashed)."""
+    use_style()
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    ax.plot(actual.index, actual / 1e4, color=PALETTE[0], marker="o", markersize=3,
+            label="国勢調査")
+    if projected is not None:
+        ax.plot(projected.index, projected / 1e4, color=PALETTE[1], linestyle="--", marker="o",
+                markersize=3, label="将来推計 (IPSS 2018)")
+    ax.set_ylabel("人口 (万人)")
+    ax.set_axisbelow(True)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return fig

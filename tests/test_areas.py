@@ -149,3 +149,40 @@ def test_compare_refuses_dates_without_reference_rates(real):
     muni = dxlab.load("mic_mynumber_card_municipal")
     with pytest.raises(DataError, match="no reference rates for some dates"):
         areas.compare(muni, areas.shares(structure), rates)
+
+
+@pytest.fixture(scope="module")
+def bundle():
+    return areas.load()
+
+
+@pytest.mark.parametrize(("key", "code"), [("45202", "45202"), ("452025", "45202"),
+                                           (45202, "45202"), ("1100", "01100"),
+                                           ("都城市", "45202"), ("Miyakonojo", "45202"),
+                                           ("miyakonojo city", "45202")])
+def test_resolve_municipality(bundle, key, code):
+    assert areas.resolve_municipality(key, bundle.names) == code
+
+
+@pytest.mark.parametrize(("key", "message"), [
+    ("452026", "wrong check digit.*expected 452025"),
+    ("45299", "no municipality with code 45299.*near: .*45341 三股町"),
+    ("府中市", "2 municipalities are called '府中市'.*13206 東京都府中市, 34208 広島県府中市"),
+    ("Miyakonoj", "no municipality called 'Miyakonoj'.*near: Miyakonojo City"),
+])
+def test_resolve_municipality_errors_name_near_matches(bundle, key, message):
+    with pytest.raises(DataError, match=message):
+        areas.resolve_municipality(key, bundle.names)
+
+
+def test_tables_on_a_date(bundle):
+    """Every municipality is in the table; only 双葉町 is not computable; prefecture sums of
+    observed cards equal the published national total (71,905,789 on 2022-12-31)."""
+    m = areas.municipal_table(bundle, "2022-12-31")
+    p = areas.prefecture_table(bundle, "2022-12-31")
+    assert len(m) == 1741 and list(m.index[~m["computable"]]) == ["07546"]
+    assert len(p) == 47 and p["observed_cards"].sum() + m.loc["07546", "observed_cards"] \
+        == 71_905_789
+    assert set(p["rank_adjusted"]) == set(range(1, 48))
+    with pytest.raises(DataError, match="no comparison for 2022-12-30"):
+        areas.municipal_table(bundle, "2022-12-30")

@@ -95,3 +95,26 @@ def test_series_versions_name_the_bad_row():
     assert with_check_digit(pd.Series(["13101", "28100"])).tolist() == ["131016", "281000"]
     with pytest.raises(ParseError, match=r"row 1, column 'code': wrong check digit"):
         strip_check_digit(pd.Series(["131016", "131017"], name="code"))
+
+
+def test_municipality_kinds_match_the_published_counts():
+    """MIC: since 2018-10-01 Japan has 792 市 (20 of them 政令市), 743 町, 183 村 and Tokyo's
+    23 特別区 — 1,741 municipalities in the card tables."""
+    from collections import Counter
+
+    import dxlab
+    from dxlab.clean.areas import DESIGNATED_CITIES, municipality_kind
+
+    a = dxlab.load("ssdse_a_2025_municipal").drop_duplicates("muni_code5")
+    kinds = Counter(municipality_kind(c, n) for c, n in zip(a["muni_code5"], a["municipality"],
+                                                            strict=True))
+    assert kinds == {"市": 772, "政令市": 20, "町": 743, "村": 183, "特別区": 23}
+    names = dict(zip(a["muni_code5"], a["municipality"], strict=True))
+    assert all(names[c] == n for c, n in DESIGNATED_CITIES.items())
+
+
+def test_municipality_kind_refuses_a_name_of_no_kind():
+    from dxlab.clean.areas import municipality_kind
+
+    with pytest.raises(ParseError, match="ends in none of"):
+        municipality_kind("99999", "どこか")
