@@ -88,3 +88,37 @@ def overall_check(cards: pd.DataFrame, *, sex: str = "total") -> pd.DataFrame:
     })
     out["difference_points"] = out["bands_percent"] - out["published_percent"]
     return out
+
+
+def standardised_rates(cards: pd.DataFrame, standard: pd.DataFrame, *, top: int = 90,
+                       sex: str = "total") -> pd.DataFrame:
+    """The national issuance rate on every date, crude and directly standardised to a
+    standard population (e.g. the 平成27年 model population): Σ r_i S_i / Σ S_i over bands
+    with the card tables' top band collapsed at ``top`` (and the standard's bands above it
+    summed to match). The difference is the part of the crude rate owed to the population's
+    age structure on that date.
+
+    Args:
+        cards: ``dxlab.load('mic_mynumber_card_age_sex', totals=True)``.
+        standard: one standard population with age_lo, age_hi, population (persons), e.g.
+            the rows of one ``standard`` in ``model_population_japan``.
+    Returns:
+        Indexed by reference_date: crude_percent (Σ cards ÷ Σ population over the bands),
+        standardised_percent, difference_points.
+    """
+    from dxlab.clean.ages import collapse_top_band
+    from dxlab.demography import standardise_direct
+
+    rates = card_rates(cards, top=top, sexes=(sex,))
+    std = collapse_top_band(standard[["age_group", "age_lo", "age_hi", "population"]], top,
+                            by=[])
+    rows = {}
+    for date, r in rates.groupby("reference_date"):
+        r = r.set_index("age_group")
+        crude = r["cards_issued"].sum() / r["population"].sum()
+        rows[date] = {"crude_percent": 100 * crude,
+                      "standardised_percent": 100 * standardise_direct(r["issuance_rate"], std)}
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "reference_date"
+    out["difference_points"] = out["standardised_percent"] - out["crude_percent"]
+    return out
