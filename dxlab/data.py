@@ -4,9 +4,10 @@ Steps: look the catalog entry up; verify the sha256 of every raw file it reads, 
 dependencies' files included; return the parquet cache when its key matches; else build the
 frame with the dataset's spec (:mod:`dxlab.sources.engine`) and write the cache atomically.
 
-The cache key holds the sha256 of every file read and :func:`dxlab.fingerprint.source_sha256`
-(the whole dxlab package source: engine, hooks, cleaning helpers, field dictionary, specs), so
-a change to any of them rebuilds the frame; a stale or unreadable cache is rebuilt, never
+The cache key holds the sha256 of every file read, :func:`dxlab.fingerprint.source_sha256`
+(the whole dxlab package source: engine, hooks, cleaning helpers, field dictionary, specs) and
+a hash of the catalog entries (the provenance the frame carries), so a change to any of them
+rebuilds the frame; a stale or unreadable cache is rebuilt, never
 trusted. ``data/processed`` can be deleted at any time.
 
 The frame carries ``attrs['provenance']`` (the catalog entry), ``attrs['accounting']`` (rows
@@ -15,6 +16,7 @@ in, dropped with reasons) and ``attrs['units']`` (column → unit).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -41,8 +43,11 @@ def _cache_key(item: Entry, depends: dict[str, Entry]) -> dict[str, str]:
     files = {f.path: f.sha256 for f in item.files}
     for dep in depends.values():
         files.update({f.path: f.sha256 for f in dep.files})
+    entries = [item.as_dict(), *(d.as_dict() for d in depends.values())]
+    provenance = hashlib.sha256(json.dumps(entries, sort_keys=True, ensure_ascii=False,
+                                           default=str).encode()).hexdigest()
     return {"files": json.dumps(files, sort_keys=True), "dxlab_version": __version__,
-            "dxlab_source_sha256": source_sha256()}
+            "dxlab_source_sha256": source_sha256(), "catalog_entry_sha256": provenance}
 
 
 def _read_cache(item: Entry, key: dict) -> pd.DataFrame | None:

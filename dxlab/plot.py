@@ -478,3 +478,137 @@ def population_history(actual: pd.Series, projected: pd.Series | None = None, *,
     if title:
         ax.set_title(title)
     return fig
+
+# --------------------------------------------------------------------------- KPI tracking
+
+
+def kpi_attainment(attainment: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Actual as a percentage of target for every count or percent target due so far.
+
+    Args:
+        attainment: output of :func:`dxlab.kpi.attainment` (milestone rows are skipped: they
+            have no ratio and are shown in a table).
+        title: figure title.
+    Returns:
+        A horizontal bar per indicator and fiscal year; the line at 100% is the target. Green
+        bars meet their target, red ones miss it; hatched bars use an approximate value
+        ('約', '程度'). Each bar is labelled with the published actual / target.
+    """
+    use_style()
+    rows = attainment[attainment["ratio"].notna()].iloc[::-1]
+    fig, ax = plt.subplots(figsize=(9, 1.0 + 0.7 * max(len(rows), 1)))
+    if rows.empty:
+        ax.text(0.5, 0.5, "期限の来た数値目標なし (no count or percent target due yet)",
+                ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    y = np.arange(len(rows))
+    colors = [PALETTE[2] if m else PALETTE[1] for m in rows["met"].fillna(False)]
+    approx = rows["target_approx"] | rows["actual_approx"]
+    bars = ax.barh(y, 100 * rows["ratio"], color=colors, height=0.6)
+    for bar, is_approx in zip(bars, approx, strict=True):
+        if is_approx:
+            bar.set_hatch("//")
+            bar.set_edgecolor("white")
+    ax.axvline(100, color=OUTLINE_COLOR, linewidth=1.2, linestyle="--")
+    handles = [mpl.lines.Line2D([], [], color=OUTLINE_COLOR, linestyle="--",
+                                label="目標 = 100% (target)"),
+               mpl.patches.Patch(color=PALETTE[2], label="達成 (met)"),
+               mpl.patches.Patch(color=PALETTE[1], label="未達 (not met)"),
+               mpl.patches.Patch(facecolor="#999999", hatch="//", edgecolor="white",
+                                 label="概数を含む (approximate value)")]
+    ax.legend(handles=handles, loc="lower right", fontsize=8)
+    for yi, (ratio, a, t) in enumerate(zip(rows["ratio"], rows["actual_raw"],
+                                           rows["target_raw"], strict=True)):
+        ax.text(100 * ratio + 1.5, yi, f"{a} / {t} ({ratio:.0%})", va="center", fontsize=9)
+    labels = [f"{name} (FY{year})" for name, year in zip(rows["indicator_ja"],
+                                                        rows["fiscal_year"], strict=True)]
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, max(150.0, 100 * rows["ratio"].max() + 45))
+    ax.set_xlabel("実績 ÷ 目標 (%) — actual as % of target")
+    ax.grid(axis="y", visible=False)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def kpi_trajectories(tidy: pd.DataFrame, trajectory: pd.DataFrame, *, ncols: int = 2,
+                     title: str | None = None) -> Figure:
+    """One panel per count or percent indicator: actuals, targets, required vs observed pace.
+
+    Args:
+        tidy: output of :func:`dxlab.kpi.read_sheet`.
+        trajectory: output of :func:`dxlab.kpi.trajectory` for the same sheet.
+        ncols: panels per row.
+        title: figure title.
+    Returns:
+        The figure. Circles are actuals (hollow: approximate); crosses are targets, labelled
+        as published; the dashed red line is the required path from the latest actual to each
+        future target; the dotted blue line continues the change observed between the last
+        two actuals to the farthest target year.
+    """
+    use_style()
+    numeric = tidy[tidy["kind"] != "milestone"]
+    names = list(dict.fromkeys(numeric["indicator_id"]))
+    n = max(len(names), 1)
+    nrows = -(-n // ncols)  # ceiling division
+    fig, axes = plt.subplots(nrows, min(ncols, n), figsize=(6.0 * min(ncols, n), 3.8 * nrows),
+                             squeeze=False)
+    for ax in axes.flat[len(names):]:
+        ax.set_axis_off()
+    for ax, ind in zip(axes.flat, names, strict=False):
+        part = numeric[numeric["indicator_id"] == ind]
+        acts = part[part["record"] == "actual"].sort_values("fiscal_year")
+        targets = part[part["record"] == "target"].sort_values("fiscal_year")
+        ax.plot(acts["fiscal_year"], acts["value"], "-", color=PALETTE[0])
+        for approx, face in ((False, PALETTE[0]), (True, "white")):
+            pts = acts[acts["approx"] == approx]
+            if pts.empty:
+                continue
+            ax.plot(pts["fiscal_year"], pts["value"], "o", color=PALETTE[0],
+                    markerfacecolor=face, markersize=7,
+                    label="実績 (actual)" if not approx else "実績・概数 (approximate)")
+        ax.plot(targets["fiscal_year"], targets["value"], "X", color=PALETTE[1], markersize=9,
+                label="目標 (target)")
+        for x, v, raw in zip(targets["fiscal_year"], targets["value"], targets["value_raw"],
+                             strict=True):
+            ax.annotate(raw, (x, v), textcoords="offset points", xytext=(6, 4), fontsize=8,
+                        color=PALETTE[1])
+        mine = trajectory[trajectory["indicator_id"] == ind]
+        for i, r in enumerate(mine.itertuples()):
+            if pd.isna(r.latest_year):
+                continue
+            ax.plot([r.latest_year, r.target_year], [r.latest, r.target], "--", color=PALETTE[1],
+                    alpha=0.7, label="必要なペース (required pace)" if i == 0 else None)
+        paced = mine[mine["observed_per_year"].notna()]
+        is_percent = part["kind"].iloc[0] == "percent"
+        if len(paced):
+            r = paced.iloc[0]
+            x0, y0, pace = int(r["latest_year"]), r["latest"], r["observed_per_year"]
+            end = int(mine["target_year"].max())
+            if is_percent and pace > 0 and y0 + pace * (end - x0) > 100:
+                end_x = x0 + (100 - y0) / pace  # a share stops at 100%
+                xs, ys = [x0, end_x, end], [y0, 100.0, 100.0]
+            else:
+                xs, ys = [x0, end], [y0, y0 + pace * (end - x0)]
+            ax.plot(xs, ys, ":", color=PALETTE[0], linewidth=2,
+                    label="直近の変化のペース (observed pace)")
+        first, last = int(part["fiscal_year"].min()), int(part["fiscal_year"].max())
+        years = list(range(first, last + 1))
+        ax.set_xticks(years, [f"FY{y}" for y in years])
+        if len(years) == 1:
+            ax.set_xlim(years[0] - 1, years[0] + 1)
+        unit = part["unit_name"].dropna()
+        ax.set_ylabel(unit.iloc[0] if len(unit) else "")
+        if is_percent:
+            _percent_axis(ax)
+            ax.set_ylim(0, 105)
+        else:
+            ax.set_ylim(bottom=0)
+        label = str(part["indicator_ja"].iloc[0])
+        ax.set_title(label if len(label) <= 22 else label[:21] + "…", fontsize=11)
+        ax.legend(fontsize=7, loc="upper left")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -23,12 +23,12 @@ def test_every_catalog_entry_has_full_provenance_and_matching_sha256():
     for e in entries.values():
         for key in REQUIRED:
             assert getattr(e, key), f"{e.name} lacks {key}"
-        if e.extra.get("provenance_status") == "undocumented":
-            # honest gap, stated in the entry: no URL is invented
+        status = e.extra.get("provenance_status", "")
+        if status == "undocumented" or not e.source_url.startswith("http"):
+            # honest gap, stated in the entry: no URL is invented, the status says why
             assert e.source_url.startswith("unknown"), e.name
             assert "unverified" in e.licence, e.name
-        else:
-            assert e.source_url.startswith("http"), e.name
+            assert status in ("undocumented", "source document identified; URL unknown"), e.name
         for f, path in zip(e.files, e.paths(RAW), strict=True):
             assert sha256_of(path) == f.sha256, f"{f.path} changed"
 
@@ -184,3 +184,18 @@ def test_a_changed_dependency_file_rebuilds_the_dependent_dataset(raw_copy, tmp_
     second = dxlab.load(name)
     assert len(second) == len(first) + 1
     assert not any("superseded" in d["reason"] for d in second.attrs["accounting"]["drops"])
+
+
+def test_an_edited_catalog_entry_is_not_served_stale_from_the_cache(raw_copy):
+    """The frame carries its provenance, so a corrected catalog entry must rebuild it."""
+    name = "model_population_japan"
+    first = dxlab.load(name)
+    catalog = raw_copy / "raw" / "catalog.toml"
+    catalog.chmod(0o644)
+    text = catalog.read_text(encoding="utf-8")
+    catalog.write_text(text.replace("model populations named for 1985 and 2015",
+                                    "model populations named for 1985 and 2015 (edited)"),
+                       encoding="utf-8")
+    second = dxlab.load(name)
+    assert first.attrs["provenance"]["reference_dates"].endswith("2015")
+    assert second.attrs["provenance"]["reference_dates"].endswith("(edited)")

@@ -1,5 +1,9 @@
 """Osaka City digital office sheets: the hooks that are custom to them (published values
-with qualifiers; advisor dispatch minutes)."""
+with qualifiers; the KPI sheet's consistency rules; advisor dispatch minutes).
+
+The Osaka outcome-indicator sheet is also dxlab's KPI sheet template (docs/kpi_template.md):
+any city's sheet in that layout is read with the same spec and these same checks.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,10 @@ def kpi_values(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     for line, kind, text in zip(frame.index, frame["kind"], frame["value_raw"], strict=True):
         if kind == "milestone":
             continue
+        if not isinstance(text, str) or not text.strip():
+            raise DataError("missing value", file=ctx.path, row=line, column="value_raw",
+                            expected=f"a {kind} as published, e.g. "
+                            + ("'40%' or '70%以上'" if kind == "percent" else "'1,000件'"))
         try:
             parsed[line] = parse_number(text)
         except ParseError as err:
@@ -50,19 +58,114 @@ def kpi_values(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     }, index=frame.index)
 
 
-def _minutes(text: str, ctx: Context, line: object, column: str) -> int:
-    parts = str(text).split(":")
-    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts):
-        raise DataError("not a time of day", file=ctx.path, row=line, column=column,
-                        value=text, expected="HH:MM")
+RECORDS = ("target", "actual")
+KINDS = ("count", "percent", "milestone")
+
+
+def _first(frame: pd.DataFrame, mask: pd.Series) -> object:
+    return frame.index[mask.to_numpy()][0]
+
+
+def kpi_sheet_consistent(frame: pd.DataFrame, ctx: Context) -> None:
+    """KPI sheet rules: known record and kind, one unit per indicator, no target before it starts.
+
+    In full: record is target/actual and kind count/percent/milestone; one kind, one Japanese
+    name, one goal number and one unit per indicator; grades only on actuals; percents within
+    0-100; no target year before the indicator's first actual year.
+
+    Raises:
+        DataError: naming the file, the line and the column of the first row that breaks a rule.
+    """
+    def fail(problem: str, line: object, column: str, value: object, expected: str) -> None:
+        raise DataError(problem, file=ctx.path, row=line, column=column, value=value,
+                        expected=expected)
+
+    for column, allowed, what in (("record", RECORDS, "record kind"), ("kind", KINDS, "kind")):
+        bad = ~frame[column].isin(allowed)
+        if bad.any():
+            line = _first(frame, bad)
+            fail(f"unknown {what}", line, column, frame.loc[line, column],
+                 " or ".join(repr(a) for a in allowed))
+    graded_target = (frame["record"] == "target") & frame["grade"].notna()
+    if graded_target.any():
+        line = _first(frame, graded_target)
+        fail("a grade on a target row", line, "grade", frame.loc[line, "grade"],
+             "grades only on actual rows (the grade judges an actual); leave it empty")
+    pct = (frame["kind"] == "percent") & ~frame["value"].between(0, 100) & frame["value"].notna()
+    if pct.any():
+        line = _first(frame, pct)
+        fail("a percent outside 0-100", line, "value_raw", frame.loc[line, "value_raw"],
+             "a share between 0% and 100%")
+    for ind, rows in frame.groupby("indicator_id", sort=False):
+        for column in ("kind", "indicator_ja", "management_issue_no"):
+            first = rows[column].iloc[0]
+            other = rows[column] != first
+            if other.any():
+                line = _first(rows, other)
+                fail(f"indicator {ind!r} changes its {column} between rows", line, column,
+                     rows.loc[line, column], f"{first!r}, as on line {rows.index[0]}")
+        units = rows["unit"].dropna()
+        if units.nunique() > 1:
+            line = _first(units.to_frame(), units != units.iloc[0])
+            fail(f"indicator {ind!r} mixes units", line, "value_raw",
+                 rows.loc[line, "value_raw"],
+                 f"the unit of line {units.index[0]} ({units.iloc[0]!r}), so target and actual "
+                 "compare")
+        actual_years = rows.loc[rows["record"] == "actual", "fiscal_year"]
+        if actual_years.empty:
+            continue
+        early = (rows["record"] == "target") & (rows["fiscal_year"] < actual_years.min())
+        if early.any():
+            line = _first(rows, early)
+            fail(f"target year before the first actual of indicator {ind!r}", line,
+                 "fiscal_year_raw", rows.loc[line, "fiscal_year"],
+                 f"a target in or after fiscal year {actual_years.min()} (its first actual, "
+                 f"line {actual_years.idxmin()}); a target that cannot be compared with any "
+                 "actual is a sign of a mistyped year")
+
+
+def clock_minutes(text: str) -> int:
+    """A time of day 'H:MM' or 'HH:MM' (24-hour) → minutes after midnight ('14:00' → 840).
+
+    Raises:
+        ParseError: anything else ('2pm', '24:00', '14:75').
+    """
+    parts = str(text).strip().split(":")
+    if (len(parts) != 2 or not all(p.strip().isdigit() for p in parts)
+            or int(parts[0]) > 23 or int(parts[1]) > 59):
+        raise ParseError("not a time of day", value=text, expected="HH:MM (00:00-23:59)")
     return int(parts[0]) * 60 + int(parts[1])
+
+
+def dispatch_minutes(start_time: str, end_time: str, break_minutes: int) -> int:
+    """Minutes of an activity: end − start − break ('14:00', '16:00', 10 → 110).
+
+    Raises:
+        ParseError: a time that is not HH:MM, an end not after the start, or a break that is
+            negative or not shorter than the span.
+    """
+    span = clock_minutes(end_time) - clock_minutes(start_time)
+    if span <= 0:
+        raise ParseError("the end time is not after the start time", value=end_time,
+                         expected=f"a time after {start_time} on the same day")
+    if not 0 <= break_minutes < span:
+        raise ParseError("break is negative or not shorter than the activity", value=break_minutes,
+                         expected=f"0 to {span - 1} minutes")
+    return span - int(break_minutes)
 
 
 def dispatch_minutes_agree(frame: pd.DataFrame, ctx: Context) -> None:
     """end − start − break must equal the reported activity minutes."""
     for line, row in frame.iterrows():
-        span = (_minutes(row["end_time"], ctx, line, "end_time")
-                - _minutes(row["start_time"], ctx, line, "start_time") - row["break_minutes"])
+        for column in ("start_time", "end_time"):
+            try:
+                clock_minutes(row[column])
+            except ParseError as err:
+                raise err.located(file=ctx.path, row=line, column=column) from None
+        try:
+            span = dispatch_minutes(row["start_time"], row["end_time"], row["break_minutes"])
+        except ParseError as err:
+            raise err.located(file=ctx.path, row=line, column="end_time") from None
         if span != row["activity_minutes"]:
             raise DataError("activity minutes disagree with the times", file=ctx.path,
                             row=line, column="activity_minutes", value=row["activity_minutes"],

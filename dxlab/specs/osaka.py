@@ -8,7 +8,9 @@ from dxlab.sources.steps import derive
 osaka_dx_kpi_fy2023 = Dataset(
     name="osaka_dx_kpi_fy2023",
     description="Osaka City digital office outcome indicators (アウトカム指標): targets and "
-    "actuals FY2022-FY2026 with self-assigned grades, values parsed with their qualifiers.",
+    "actuals FY2022-FY2026 with self-assigned grades, values parsed with their qualifiers. "
+    "Also the KPI sheet template: dxlab.kpi.read_sheet reads any city's sheet in this layout "
+    "with this spec (docs/kpi_template.md).",
     fields=("indicator_id", "management_issue_no", "management_issue_en", "indicator_ja",
             "kind", "record", "fiscal_year", "value", "unit", "unit_name", "approx", "bound",
             "per", "value_raw", "grade"),
@@ -19,6 +21,7 @@ osaka_dx_kpi_fy2023 = Dataset(
            derive(("value", "unit", "unit_name", "approx", "bound", "per"), ("kind", "value_raw"),
                   osaka.kpi_values, "value_raw parsed with its qualifiers (約, 以上, /年)")),
     nullable=("value", "unit", "unit_name", "bound", "per", "grade"),
+    checks=(osaka.kpi_sheet_consistent,),
 )
 
 osaka_dx_advisor_dispatch_2021 = Dataset(

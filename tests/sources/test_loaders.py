@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 from conftest import REPO
 
@@ -218,3 +219,27 @@ def test_household_devices_keep_gaps_as_gaps():
     fixed = d[(d["indicator"] == "fixed_telephone") & (d["year"] == 1999)]
     assert fixed["percent"].isna().all()
     assert d.loc[d["year"] == 2006, "sample_size_n"].iloc[0] == 4999
+
+
+def test_case_studies_match_their_source_document():
+    """自治体DX推進参考事例集【1.体制整備】 (総務省, 2023-04-28), each case's 【参考情報】 line:
+    愛媛県 134.2万人, 福島県 184.1, 上里町 3.1, 舟形町 0.5, あわら市 (no population printed),
+    都城市 16.3, 西会津町 0.6, 酒田市 9.9, 大分県 113.1, 横浜市 375.6, 神戸市 151.8
+    (万人 × 10,000)."""
+    cases = dxlab.load("mic_dx_case_studies_2023").set_index("case_no")
+    printed = {1: 1_342_000, 2: 1_841_000, 3: 31_000, 4: 5_000, 6: 163_000, 7: 6_000,
+               8: 99_000, 9: 1_131_000, 10: 3_756_000, 11: 1_518_000}
+    assert list(cases.index) == list(range(1, 12))
+    assert cases["population"].drop(5).to_dict() == printed
+    assert pd.isna(cases.loc[5, "population"]) and cases.loc[5, "organisation_ja"] == "あわら市"
+    assert cases["category_no"].tolist() == [1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]
+    assert dxlab.accounting(cases.reset_index())["rows"].tolist() == [11, 11]
+
+
+def test_advisor_dispatch_matches_its_report():
+    """地域情報化アドバイザー制度活用報告書 (大阪市 ICT戦略室, 2021-12): 2021年12月2日
+    14時00分-16時00分, 休憩 10分, 活動 110分, 講演（オンライン）, 120 人."""
+    row = dxlab.load("osaka_dx_advisor_dispatch_2021").iloc[0]
+    assert (row["dispatch_date"], row["start_time"], row["end_time"]) == (
+        "2021-12-02", "14:00", "16:00")
+    assert (row["break_minutes"], row["activity_minutes"], row["audience_count"]) == (10, 110, 120)
