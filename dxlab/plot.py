@@ -7,7 +7,7 @@ here calls it, so a notebook needs no set-up cell.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -326,11 +326,13 @@ def area_trajectory(frame: pd.DataFrame, *, title: str | None = None,
     return fig
 
 
-def funnel_plot(frame: pd.DataFrame, *, tau2: float = 0.0, highlight: str | None = None,
+def funnel_plot(frame: pd.DataFrame, *, tau2: float = 0.0,
+                highlight: str | Sequence[str] | None = None,
                 label_col: str | None = None, area: str = "muni_code5",
                 title: str | None = None, levels: tuple[float, ...] = (0.95, 0.998)) -> Figure:
     """O/E against expected cards (log scale) with funnel limits: pure Poisson (thin) and,
-    when ``tau2`` > 0, allowing for overdispersion (thick). ``highlight`` marks one area."""
+    when ``tau2`` > 0, allowing for overdispersion (thick). ``highlight`` marks one area (or
+    several, each labelled)."""
     from dxlab.demography import funnel_limits
 
     use_style()
@@ -351,11 +353,19 @@ def funnel_plot(frame: pd.DataFrame, *, tau2: float = 0.0, highlight: str | None
             ax.plot(e, hi, color=PALETTE[4], linestyle=style, linewidth=1.6,
                     label=f"{level:.1%} 限界 (過分散を考慮)")
     ax.axhline(1, color="#444444", linewidth=0.8)
-    if highlight is not None:
+    if isinstance(highlight, str):
         me = d[d[area] == highlight]
         if len(me):
             ax.scatter(me["expected_cards"], me["oe"], s=60, color=PALETTE[1], zorder=5,
                        label=str(me[label_col].iloc[0]) if label_col else highlight)
+    elif highlight is not None:
+        me = d[d[area].isin(list(highlight))]
+        ax.scatter(me["expected_cards"], me["oe"], s=45, color=PALETTE[1], zorder=5,
+                   label="事例の自治体")
+        for _, r in me.iterrows():
+            ax.annotate(str(r[label_col]) if label_col else str(r[area]),
+                        (r["expected_cards"], r["oe"]), fontsize=8, xytext=(4, 3),
+                        textcoords="offset points")
     ax.set_xscale("log")
     ax.set_xlabel("期待交付枚数 (対数目盛)")
     ax.set_ylabel("実績 ÷ 期待 (O/E)")

@@ -131,10 +131,13 @@ mic_dx_case_studies_2023 = Dataset(
     description="The 11 organisations of MIC's DX case collection 【1.体制整備】 (2023) with their "
     "population as printed ('134.2万人' → 1,342,000 persons); one population is not printed.",
     fields=("case_no", "category_no", "category_en", "organisation_ja", "prefecture_ja",
-            "pref_code", "organisation_level", "population", "population_raw"),
+            "pref_code", "organisation_level", "population", "rounding_persons", "population_raw"),
     key=("case_no",),
     steps=(pref_code_from("prefecture_ja"),
            derive("population", ("population_raw",), mic.case_population,
-                  "population_raw ('134.2万人') → persons; unit must be 人")),
-    nullable=("population", "population_raw"),
+                  "population_raw ('134.2万人') → persons; unit must be 人"),
+           derive("rounding_persons", ("population",),
+                  lambda f, _c: f["population"].notna().map({True: 1000, False: None}),
+                  "rounding_persons: 1,000 (printed as 万人 with one decimal)")),
+    nullable=("population", "rounding_persons", "population_raw"),
 )
