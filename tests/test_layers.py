@@ -26,7 +26,8 @@ LAYERS = {
     2: ["dxlab.sources"],
     3: ["dxlab.specs", "dxlab.datasets", "dxlab.data", "dxlab.fetch", "dxlab.dictionary"],
     4: ["dxlab.pyramid", "dxlab.demography", "dxlab.cards", "dxlab.adoption",
-        "dxlab.areas", "dxlab.kpi", "dxlab.scenarios", "dxlab.internet"],
+        "dxlab.areas", "dxlab.kpi", "dxlab.scenarios", "dxlab.internet",
+        "dxlab.population"],
     5: ["dxlab.plot"],
     6: ["dxlab.run", "dxlab.cli"],
 }
