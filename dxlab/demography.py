@@ -216,8 +216,9 @@ def cohort_table(rates: pd.DataFrame, *, date: str = "reference_date", width: in
     Each (date, band) row is placed at the mid birth year of the band: date − (lo + hi + 1)/2
     (decimal years); rows are grouped into ``width``-year birth cohorts by that mid year
     ('1950-1954'). Reference dates that are not whole multiples of ``width`` years apart put
-    a band in the neighbouring cohort, so lines are approximate within ±width/2 years.
-    Open top bands (90+) have no mid age and are left out.
+    a band in the neighbouring cohort, so lines are approximate within ±width/2 years and
+    jump (saw-tooth) whenever a band passes from one cohort bin to the next: kept for old
+    scripts; use :func:`cohort_lexis`. Open top bands (90+) have no mid age and are left out.
 
     Args:
         rates: long frame with ``date``, ``age_lo``, ``age_hi`` and ``rate``.
@@ -233,6 +234,100 @@ def cohort_table(rates: pd.DataFrame, *, date: str = "reference_date", width: in
     closed["cohort_start"] = start
     closed["birth_cohort"] = start.astype(str) + "-" + (start + width - 1).astype(str)
     return closed
+
+
+def cohort_lexis(rates: pd.DataFrame, *, date: str = "reference_date", value: str = "rate",
+                 population: str | None = "population", width: int = 5) -> pd.DataFrame:
+    """Birth-cohort rates built on the Lexis diagram: each cohort's rate on each date is the
+    population-weighted mean of the rates of the ages it occupies on that date.
+
+    A cohort born in [c, c + w) (decimal years, c a multiple of ``width``) is aged
+    (t − c − w, t − c] at time t. Band b = [lo, hi] covers exact ages [lo, hi + 1) and holds
+    P_b persons, spread evenly over its ages (density P_b / (hi + 1 − lo)). The cohort's
+    overlap with b is L_b = max(0, min(t − c, hi + 1) − max(t − c − w, lo)) years, so
+
+        rate_c(t) = Σ_b L_b (P_b / width_b) r_b / Σ_b L_b (P_b / width_b).
+
+    Unlike :func:`cohort_table`, which puts a whole band into the cohort holding its mid
+    birth year, every person-age is attributed by birth date, so a cohort's membership moves
+    continuously with t and no saw-tooth appears when a band changes cohort. If the rate is
+    constant within every birth cohort and linear in birth year and the population is even
+    across ages, the lines are exactly flat (the test works this out). Cohorts reaching into
+    an open top band (90+) or below the youngest band are left out.
+
+    Args:
+        rates: long frame with ``date``, ``age_lo``, ``age_hi``, ``value`` and, unless
+            ``population`` is None (then ages are weighted evenly), the band populations.
+        width: cohort width in years (5: '1950-1954').
+    Returns:
+        One row per date and cohort: ``date``, cohort_start, birth_cohort ('1950-1954'),
+        age_from, age_to (the cohort's exact ages on that date), ``value`` and bands (the
+        labels it overlaps).
+    """
+    closed = rates[rates["age_hi"].notna()]
+    rows = []
+    for when, part in closed.groupby(date, sort=True):
+        t = float(decimal_year(str(when)))
+        lo = part["age_lo"].to_numpy(dtype=float)
+        hi = part["age_hi"].to_numpy(dtype=float) + 1
+        r = part[value].to_numpy(dtype=float)
+        dens = (part[population].to_numpy(dtype=float) / (hi - lo) if population
+                else np.ones(len(part)))
+        labels = part["age_group"].to_numpy() if "age_group" in part else lo.astype(int)
+        a_min, a_max = lo.min(), hi.max()
+        first = int(np.ceil((t - a_max) / width) * width)
+        last = int(np.floor((t - a_min - width) / width) * width)
+        for c in range(first, last + 1, width):
+            young, old = t - c - width, t - c
+            overlap = np.clip(np.minimum(old, hi) - np.maximum(young, lo), 0, None)
+            w = overlap * dens
+            if w.sum() <= 0:
+                continue
+            rows.append({date: when, "cohort_start": c, "birth_cohort": f"{c}-{c + width - 1}",
+                         "age_from": young, "age_to": old,
+                         value: float((w * r).sum() / w.sum()),
+                         "bands": ", ".join(str(x) for x in labels[overlap > 0])})
+    return pd.DataFrame(rows, columns=[date, "cohort_start", "birth_cohort", "age_from",
+                                       "age_to", value, "bands"])
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+def share_at_or_above(pop: pd.Series | pd.DataFrame, rates: pd.Series,
+                      thresholds: Sequence[float]) -> pd.Series:
+    """Share of the population (persons covered by the rate bands) living at ages whose rate
+    is at least each threshold — the 'adopting ages' share as a curve over thresholds.
+
+    The curve is a step function that falls at each band's rate; on a flat age profile it
+    drops from near 1 to near 0 over a few points of threshold, so any single threshold
+    gives an unstable yes/no answer. Prefer the overall rate (:func:`overall_rate`).
+
+    Returns:
+        Series indexed by threshold (fraction) with the share (fraction).
+    """
+    a = align(pop, rates)
+    total = a["population"].sum()
+    if total <= 0:
+        raise DataError("no population in the rate bands")
+    r, p = a["rate"].to_numpy(dtype=float), a["population"].to_numpy(dtype=float)
+    out = [float(p[r >= t].sum() / total) for t in thresholds]
+    return pd.Series(out, index=pd.Index(list(thresholds), name="threshold"),
+                     name="share_at_or_above")
+
+
+def threshold_for_share(pop: pd.Series | pd.DataFrame, rates: pd.Series, share: float = 0.5
+                        ) -> float:
+    """The highest threshold at which the ages with a rate at least that high still hold
+    more than ``share`` of the population (a band rate; the curve of
+    :func:`share_at_or_above` drops to ``share`` or below just above it).
+
+    Bands sorted by rate from the highest: the answer is the rate of the band whose
+    population carries the cumulative share past ``share``.
+    """
+    a = align(pop, rates).sort_values("rate", ascending=False)
+    cum = a["population"].cumsum() / a["population"].sum()
+    return float(a["rate"][cum > share].iloc[0])
 
 
 # --------------------------------------------------------------------------- projection
@@ -258,13 +353,27 @@ def _single_year_pop(pop: pd.DataFrame) -> np.ndarray:
     return out
 
 
+def single_year_rates(rates: pd.Series) -> np.ndarray:
+    """Rates by single year of age 0..MAX_AGE from band rates (uniform within a band; NaN at
+    ages no band covers)."""
+    return _single_year_rates(rates)
+
+
+def single_year_population(pop: pd.DataFrame) -> np.ndarray:
+    """Persons by single year of age 0..MAX_AGE from a band frame (``age_lo``, ``age_hi``,
+    ``population``), spread evenly within each band; an open band over lo..MAX_AGE."""
+    return _single_year_pop(pop)
+
+
 def carried_rates(rates: pd.Series, years_ahead: float, *, cap: float = 1.0) -> np.ndarray:
     """Single-year rates after ``years_ahead`` years if each birth cohort keeps its latest rate.
 
     Age a in the target year was age a − k at the rates' date (k = years_ahead, rounded to
     whole years). Cohorts not yet born then (a − k < youngest rated age) take today's
-    age-specific rate for their age. Carried rates are capped at ``cap`` (default 1.0), since
-    published rates above 100% (oldest men) are artefacts of stale denominators.
+    age-specific rate for their age. Carried rates are capped at ``cap`` (default 1.0): a
+    cohort's rate cannot exceed 100% (no published card rate does; the highest, 98.7% for
+    men 100+ in early 2022, is itself implausible — cumulative issuance is not netted for
+    deaths).
     """
     base = _single_year_rates(rates)
     k = int(np.rint(years_ahead))

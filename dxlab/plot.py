@@ -622,3 +622,203 @@ def kpi_trajectories(tidy: pd.DataFrame, trajectory: pd.DataFrame, *, ncols: int
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+# --------------------------------------------------------------------------- national argument
+
+
+def rate_lines_marked(frame: pd.DataFrame, *, x: str, y: str, hue: str,
+                      breaks: pd.DataFrame | None = None, title: str | None = None,
+                      ylabel: str = "交付率 (%)", legend_title: str | None = None,
+                      ax: Axes | None = None) -> Figure:
+    """Like :func:`rate_lines`, but each line is broken where the table changes its age
+    basis, and the changes are marked.
+
+    Args:
+        breaks: rows with ``reference_date``, ``numerator_rolled_over`` and
+            ``denominator_rebased`` (:func:`dxlab.cards.age_basis_changes`). A line is not
+            drawn across such a date: the step there is a change of basis, not behaviour.
+            Dashed verticals mark numerator age roll-overs, dotted ones register changes.
+    """
+    use_style()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(10, 5.5))
+    else:
+        fig = ax.figure
+    cut = sorted(pd.to_datetime(breaks["reference_date"])) if breaks is not None else []
+    groups = frame[hue].drop_duplicates().tolist()
+    cmap = mpl.colormaps["viridis"].resampled(max(len(groups), 2))
+    for i, g in enumerate(groups):
+        part = frame[frame[hue] == g].assign(_x=lambda f: pd.to_datetime(f[x])).sort_values("_x")
+        segment = np.searchsorted(np.array(cut, dtype="datetime64[ns]"),
+                                  part["_x"].to_numpy(dtype="datetime64[ns]"), side="right")
+        for j, (_, seg) in enumerate(part.groupby(segment)):
+            ax.plot(seg["_x"], seg[y], color=cmap(i), marker="o", markersize=2.5,
+                    linewidth=1.3, label=str(g) if j == 0 else None)
+    if breaks is not None:
+        for row in breaks.itertuples(index=False):
+            when = pd.to_datetime(row.reference_date)
+            if row.numerator_rolled_over:
+                ax.axvline(when, color="#555555", linestyle="--", linewidth=0.8)
+            if row.denominator_rebased:
+                ax.axvline(when, color="#999999", linestyle=":", linewidth=1.0)
+        ax.plot([], [], color="#555555", linestyle="--", linewidth=0.8,
+                label="年齢の更新 (交付数)")
+        ax.plot([], [], color="#999999", linestyle=":", linewidth=1.0,
+                label="人口基準の更新 (住基)")
+    ax.set_ylabel(ylabel)
+    _percent_axis(ax)
+    ax.legend(title=legend_title, ncol=1, fontsize=8, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0))
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def adopters_bars(frame: pd.DataFrame, *, sex: str = "total", title: str | None = None
+                  ) -> Figure:
+    """Persons with and without a card by age band (millions), stacked horizontally, from
+    :func:`dxlab.cards.adopters` (one sex)."""
+    use_style()
+    part = frame[(frame["sex"] == sex) & (frame["age_group"] != "total")].sort_values("age_lo")
+    fig, ax = plt.subplots(figsize=(8, 6.5))
+    y = np.arange(len(part))
+    ax.barh(y, part["adopters"] / 1e6, color=PALETTE[0], label="カードあり (交付枚数)")
+    ax.barh(y, part["non_adopters"] / 1e6, left=part["adopters"] / 1e6, color="#bbbbbb",
+            label="カードなし (人口 − 交付枚数)")
+    ax.set_yticks(y, part["age_group"])
+    ax.set_xlabel("人 (百万人)")
+    ax.set_ylabel("年齢 (歳)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def threshold_curves(curves: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Share of the population at ages whose rate is at least the threshold, one step line
+    per column (e.g. per date), thresholds (fractions) as the index."""
+    use_style()
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for i, col in enumerate(curves.columns):
+        ax.step(100 * curves.index.to_numpy(), 100 * curves[col].to_numpy(), where="post",
+                color=PALETTE[i % len(PALETTE)], label=str(col))
+    ax.axhline(50, color="#444444", linewidth=0.8, linestyle=":")
+    ax.set_xlabel("しきい値: 年齢階級の交付率 (%)")
+    ax.set_ylabel("しきい値以上の年齢に住む人口の割合 (%)")
+    _percent_axis(ax)
+    _percent_axis(ax, "x")
+    ax.legend(title="基準日")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+SCENARIO_NAMES = {"held": "(a) 年齢別の率を固定", "period": "(b) 期間効果: ロジスティック",
+                  "cohort": "(c) コーホート持ち越し+改善 (上限あり)"}
+
+
+def scenario_band(projection: pd.DataFrame, *, observed: pd.Series | None = None,
+                  later: pd.DataFrame | None = None, title: str | None = None) -> Figure:
+    """Projected overall rates per scenario with the band between them shaded.
+
+    Args:
+        projection: :func:`dxlab.scenarios.scenario_path` (or ``project_scenarios``) output:
+            fractions indexed by (decimal) year.
+        observed: observed overall rates (fractions) indexed by decimal year; the scenario
+            lines start from its last value.
+        later: published later figures (``decimal_year``, ``percent``, ``measure``), drawn
+            as labelled open markers: secondary sources.
+    """
+    use_style()
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    projection = projection[["low", "high", *[c for c in SCENARIO_NAMES
+                                              if c in projection.columns]]]
+    years = projection.index.to_numpy(dtype=float)
+    frame = projection
+    if observed is not None:  # every scenario starts from the last observed rate
+        years = np.concatenate([[float(observed.index[-1])], years])
+        start = pd.DataFrame({c: [float(observed.iloc[-1])] for c in projection.columns})
+        frame = pd.concat([start, projection], ignore_index=True)
+    ax.fill_between(years, 100 * frame["low"], 100 * frame["high"],
+                    color=PALETTE[0], alpha=0.15, label="シナリオの幅")
+    for i, col in enumerate([c for c in SCENARIO_NAMES if c in frame.columns]):
+        ax.plot(years, 100 * frame[col], color=PALETTE[i], label=SCENARIO_NAMES[col])
+    if observed is not None:
+        ax.plot(observed.index, 100 * observed.to_numpy(), "k.", label="実績 (交付率, 公表表)")
+    if later is not None:
+        marks = {"issuance_rate_cumulative": ("D", "2025 交付枚数率 (二次資料)"),
+                 "holding_rate": ("s", "2025 保有枚数率 (二次資料, 別の定義)")}
+        for row in later.itertuples(index=False):
+            marker, label = marks.get(row.measure, ("^", row.measure))
+            ax.plot([row.decimal_year], [row.percent], marker=marker, color="#222222",
+                    markerfacecolor="none", linestyle="none", markersize=8, label=label)
+    ax.set_xlabel("年")
+    ax.set_ylabel("全体の交付率 (%)")
+    ax.set_ylim(0, 105)
+    _percent_axis(ax)
+    ax.legend(fontsize=8, loc="lower right")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def internet_and_cards(internet: pd.DataFrame, cards: pd.Series, *,
+                       smartphone: pd.Series | None = None,
+                       age_points: pd.DataFrame | None = None,
+                       later: pd.DataFrame | None = None, title: str | None = None) -> Figure:
+    """Internet use of individuals (national, by survey year) beside My Number Card uptake.
+
+    Args:
+        internet: :func:`dxlab.internet.national_series` output; years not comparable (age
+            basis other than 6+, 2019 questionnaire) are drawn as open markers.
+        cards: all-ages card issuance share (fraction) indexed by decimal year.
+        smartphone: household smartphone ownership (%) by year, optional.
+        age_points: official age points (survey_year, age_group, percent) drawn in a
+            second panel.
+        later: published later card figures (decimal_year, percent, measure), secondary.
+    """
+    use_style()
+    if age_points is not None:
+        fig, (ax, ax2) = plt.subplots(1, 2, figsize=(13, 5.2),
+                                      gridspec_kw={"width_ratios": [3, 2]})
+    else:
+        fig, ax = plt.subplots(figsize=(10, 5.2))
+    ok = internet["comparable"]
+    ax.plot(internet.loc[ok, "year"], internet.loc[ok, "percent"], "o-", color=PALETTE[0],
+            markersize=4, label="インターネット利用率 (個人, 6歳以上, 過去1年)")
+    ax.plot(internet.loc[~ok, "year"], internet.loc[~ok, "percent"], "o", color=PALETTE[0],
+            markerfacecolor="none", markersize=6,
+            label="同 (比較不可: 15-69/15-79歳基準, 2019年調査票)")
+    if smartphone is not None:
+        ax.plot(smartphone.index, smartphone.to_numpy(), "^-", color=PALETTE[2], markersize=4,
+                label="スマートフォン保有 (世帯)")
+    ax.plot(cards.index, 100 * cards.to_numpy(), ".-", color=PALETTE[1],
+            label="マイナンバーカード交付率 (全年齢)")
+    if later is not None:
+        for row in later.itertuples(index=False):
+            cumulative = row.measure == "issuance_rate_cumulative"
+            ax.plot([row.decimal_year], [row.percent], marker="D" if cumulative else "s",
+                    color=PALETTE[1], markerfacecolor="none", linestyle="none", markersize=7,
+                    label=("カード交付枚数率" if cumulative else "カード保有枚数率 (別の定義)")
+                    + f" {str(row.reference_date)[:7]} (二次資料)")
+    ax.set_xlabel("年")
+    ax.set_ylabel("%")
+    ax.set_ylim(0, 100)
+    _percent_axis(ax)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
+    if age_points is not None:
+        for i, (band, part) in enumerate(age_points.groupby("age_group", sort=False)):
+            ax2.plot(part["survey_year"], part["percent"], "o", color=PALETTE[i % len(PALETTE)],
+                     label=f"{band}歳")
+            for row in part.itertuples(index=False):
+                ax2.annotate(f"{row.percent:.1f}", (row.survey_year, row.percent),
+                             textcoords="offset points", xytext=(4, 3), fontsize=8)
+        ax2.set_ylim(0, 100)
+        ax2.set_xlabel("調査年")
+        ax2.set_title("白書本文の年齢別の点 (公式, 散発)", fontsize=11)
+        _percent_axis(ax2)
+        ax2.legend(fontsize=8, loc="lower right")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

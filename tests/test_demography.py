@@ -240,3 +240,80 @@ def test_overdispersion_by_hand():
     assert D.overdispersion(np.array([1.1, 0.9, 1.0]), e, winsor=0)["tau2"] == 0
     lo, hi = D.funnel_limits(e, 0.95, tau2=0.03)  # 1 ± 1.96 √(0.01 + 0.03) = 1 ± 0.392
     assert (lo[0], hi[0]) == pytest.approx((1 - 1.959964 * 0.2, 1 + 1.959964 * 0.2))
+
+# --------------------------------------------------------------------------- Lexis cohorts
+
+
+def test_cohort_lexis_by_hand():
+    """2017-01-01 (t = 2017.0), bands 0-4 (rate 0.2, 100 persons) and 5-9 (0.4, 300).
+    Cohort 2010-2014 (born [2010, 2015)) is aged (2, 7]: 3 years in 0-4, 2 in 5-9.
+    Densities 100/5 = 20 and 300/5 = 60 per year of age:
+    (3 × 20 × 0.2 + 2 × 60 × 0.4) / (3 × 20 + 2 × 60) = (12 + 48) / 180 = 1/3.
+    With even weights: (3 × 0.2 + 2 × 0.4) / 5 = 0.28. Cohorts 2015-2019 (partly unborn)
+    and 2005-2009 (aged (7, 12], past the bands) are left out."""
+    f = pd.DataFrame({"reference_date": ["2017-01-01"] * 2, "age_group": ["0-4", "5-9"],
+                      "age_lo": pd.array([0, 5], dtype="Int64"),
+                      "age_hi": pd.array([4, 9], dtype="Int64"),
+                      "rate": [0.2, 0.4], "population": [100.0, 300.0]})
+    out = D.cohort_lexis(f).set_index("birth_cohort")
+    assert list(out.index) == ["2010-2014"]
+    assert out.loc["2010-2014", "rate"] == pytest.approx(1 / 3)
+    assert out.loc["2010-2014", "bands"] == "0-4, 5-9"
+    assert (out.loc["2010-2014", "age_from"], out.loc["2010-2014", "age_to"]) == (2.0, 7.0)
+    even = D.cohort_lexis(f, population=None).set_index("birth_cohort")
+    assert even.loc["2010-2014", "rate"] == pytest.approx(0.28)
+
+
+def synthetic_constant_cohorts(dates):
+    """SYNTHETIC: every birth cohort keeps one rate for life, linear in birth year:
+    rho(b) = 0.1 + 0.004 × (b − 1930); the population is even, 1,000 persons per year of age.
+    A band [lo, lo + 5) observed at t holds births (t − lo − 5, t − lo], so its rate is
+    rho at the band's mid birth year, 0.1 + 0.004 × (t − lo − 2.5 − 1930)."""
+    rows = []
+    for d in dates:
+        t = decimal_year(d)
+        for lo in range(0, 90, 5):
+            rows.append({"reference_date": d, "age_group": f"{lo}-{lo + 4}", "age_lo": lo,
+                         "age_hi": lo + 4, "population": 5000.0,
+                         "rate": 0.1 + 0.004 * (t - lo - 2.5 - 1930)})
+    f = pd.DataFrame(rows)
+    f["age_lo"] = f["age_lo"].astype("Int64")
+    f["age_hi"] = f["age_hi"].astype("Int64")
+    return f
+
+
+def test_cohort_lexis_is_flat_on_constant_cohort_rates_and_cohort_table_is_not():
+    """On the synthetic population above, cohort [c, c + 5) has rate
+    0.1 + 0.004 × (c + 2.5 − 1930) on every date: with an even population and rho linear,
+    the Lexis mean over the cohort's ages (t − c − 5, t − c] of the band rates is exactly
+    rho at the cohort's mid birth year (the band offsets average out; worked in
+    demography.cohort_lexis's docstring). The old mid-birth-year binning puts bands whose
+    mid birth year lies anywhere in [c, c + 5) into cohort c, so its rates within one cohort
+    differ by up to 0.004 × 5 = 0.02: a saw-tooth."""
+    dates = ["2017-05-15", "2017-08-31", "2018-12-01", "2019-09-16", "2020-09-01",
+             "2021-06-01", "2022-01-01", "2022-12-31"]
+    f = synthetic_constant_cohorts(dates)
+    lexis = D.cohort_lexis(f)
+    spread = lexis.groupby("cohort_start")["rate"].agg(lambda s: s.max() - s.min())
+    assert spread.max() == pytest.approx(0, abs=1e-12)
+    expected = 0.1 + 0.004 * (lexis["cohort_start"] + 2.5 - 1930)
+    assert np.allclose(lexis["rate"], expected)
+    old = D.cohort_table(f)
+    old_spread = old.groupby("cohort_start")["rate"].agg(lambda s: s.max() - s.min())
+    assert old_spread.max() > 0.01
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+def test_share_at_or_above_by_hand():
+    """Rates 0-9: 0.4 (100 persons), 10-19: 0.6 (300), 20+: 0.5 (100); 500 persons.
+    t = 0.40 → all 500 → 1.0; t = 0.50 → 300 + 100 = 400 → 0.8; t = 0.55 → 300 → 0.6;
+    t = 0.61 → 0. The threshold for a majority: sorted by rate 0.6 (cum 0.6 > 0.5) → 0.6;
+    for share 0.7: 0.6 (0.6), 0.5 (0.8 > 0.7) → 0.5."""
+    rates = s([0.4, 0.6, 0.5], ["0-9", "10-19", "20+"])
+    pop = s([100, 300, 100], ["0-9", "10-19", "20+"])
+    out = D.share_at_or_above(pop, rates, [0.40, 0.50, 0.55, 0.61])
+    assert out.tolist() == pytest.approx([1.0, 0.8, 0.6, 0.0])
+    assert D.threshold_for_share(pop, rates, 0.5) == pytest.approx(0.6)
+    assert D.threshold_for_share(pop, rates, 0.7) == pytest.approx(0.5)

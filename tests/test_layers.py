@@ -27,7 +27,7 @@ LAYERS = {
     3: ["dxlab.specs", "dxlab.datasets", "dxlab.data", "dxlab.fetch", "dxlab.dictionary"],
     4: ["dxlab.pyramid", "dxlab.demography", "dxlab.cards", "dxlab.adoption",
         "dxlab.areas", "dxlab.kpi", "dxlab.scenarios", "dxlab.internet", "dxlab.stats",
-        "dxlab.cases"],
+        "dxlab.cases", "dxlab.population"],
     5: ["dxlab.plot"],
     6: ["dxlab.run", "dxlab.cli"],
 }

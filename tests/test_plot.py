@@ -41,3 +41,40 @@ def test_pyramid_refuses_mismatched_bands():
     pop = dxlab.load("census_population_japan_age_sex")
     with pytest.raises(ValueError, match="harmonise the top band"):
         plot.pyramid(P.pyramid(pop, 2020), P.pyramid(pop, 1970))
+
+
+def test_rate_lines_marked_breaks_each_line_at_a_change_of_basis():
+    """One band over four dates with a roll-over on the third: two segments of 2 points, a
+    dashed vertical at the break, and no glyph warnings."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"reference_date": ["2021-01-01", "2021-06-01", "2022-01-01",
+                                             "2022-06-01"], "age_group": "75+",
+                          "rate": [30.0, 35.0, 45.0, 50.0]})
+    breaks = pd.DataFrame({"reference_date": ["2022-01-01"], "numerator_rolled_over": [True],
+                           "denominator_rebased": [False]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = plot.rate_lines_marked(frame, x="reference_date", y="rate", hue="age_group",
+                                     breaks=breaks, title="年齢階級別の交付率")
+    ax = fig.axes[0]
+    data_lines = [ln for ln in ax.lines if len(ln.get_xdata()) == 2 and ln.get_marker() == "o"]
+    assert len(data_lines) == 2
+    assert [len(ln.get_xdata()) for ln in data_lines] == [2, 2]
+    assert any(ln.get_linestyle() == "--" for ln in ax.lines)
+    plt.close(fig)
+
+
+def test_scenario_band_starts_every_line_at_the_last_observation():
+    import pandas as pd
+
+    proj = pd.DataFrame({"held": [0.5, 0.5], "period": [0.8, 0.9], "cohort": [0.7, 0.7]},
+                        index=[2025.0, 2030.0])
+    proj["low"], proj["high"] = proj.min(axis=1), proj.max(axis=1)
+    observed = pd.Series([0.4, 0.5], index=[2021.0, 2022.0])
+    fig = plot.scenario_band(proj, observed=observed, title="シナリオ")
+    ax = fig.axes[0]
+    held = next(ln for ln in ax.lines if ln.get_label().startswith("(a)"))
+    assert list(held.get_xdata()) == [2022.0, 2025.0, 2030.0]
+    assert list(held.get_ydata()) == pytest.approx([50.0, 50.0, 50.0])
+    plt.close(fig)
