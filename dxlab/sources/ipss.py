@@ -39,12 +39,15 @@ def check_era_labels(frame: pd.DataFrame, ctx: Context) -> None:
 
 def age3_values(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     """Counts in thousands or 万人 → persons; percent stays percent. ``unit`` becomes
-    'persons' or 'percent'; ``rounding`` is the published precision in that unit."""
+    'persons' or 'percent'; ``rounding`` is the published precision in that unit: the unit
+    factor times the last printed decimal place ('11.9' percent → 0.1; '1503' 万人 →
+    10,000 persons; '11,284.5' 万人 → 1,000)."""
     check_unit(frame["unit"], AGE3_UNITS, file=ctx.path)
     number = to_float(frame["value"], file=ctx.path, column="value")
     factor = frame["unit"].map({**UNIT_FACTORS, "percent": 1}).astype(float)
+    decimals = frame["value"].astype(str).str.extract(r"\.(\d+)$")[0].str.len().fillna(0)
     return pd.DataFrame({
         "value": number * factor,
         "unit": frame["unit"].map(lambda u: "percent" if u == "percent" else "persons"),
-        "rounding": factor,
+        "rounding": factor * 10.0 ** (-decimals.astype(float)),
     }, index=frame.index)

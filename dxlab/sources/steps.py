@@ -64,14 +64,19 @@ def ages(column: str = "age_group", *, totals: Iterable[str] = (), keep: Iterabl
 
 
 def date_from_year(month_day: str = "10-01", *, year: str = "year",
-                   to: str = "reference_date") -> Step:
-    """``reference_date`` = ``year`` + month and day (census reference date: 1 October)."""
+                   to: str = "reference_date", special: Mapping[str, str] | None = None
+                   ) -> Step:
+    """``reference_date`` = ``year`` + month and day (census reference date: 1 October);
+    ``special`` gives other days for named years ({'1945': '11-01'}: the population survey
+    of 1 November 1945)."""
+    special = dict(special or {})
 
     def run(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         years = frame[year].astype("str").str.strip()
-        return frame.assign(**{to: years + "-" + month_day})
+        return frame.assign(**{to: years + "-" + years.map(lambda y: special.get(y, month_day))})
 
-    return Step((year,), (to,), run, f"{to} = {year}-{month_day}")
+    extra = "".join(f"; {y}: {y}-{d}" for y, d in special.items())
+    return Step((year,), (to,), run, f"{to} = {year}-{month_day}{extra}")
 
 
 def persons(value: str = "population", unit: str = "unit",

@@ -12,13 +12,16 @@ from dxlab.sources.steps import (
     prefectures,
 )
 
+# 1945 is not a census: the population survey (人口調査) of 1 November 1945.
+SURVEY_1945 = {"1945": "11-01"}
+
 census_population_japan_age_sex = Dataset(
     name="census_population_japan_age_sex",
     description="Persons by census year, sex and 5-year age group, Japan, 1920-2020; age not "
     "stated (年齢不詳) is not in the table.",
     fields=("year", "reference_date", "sex", "age_group", "age_lo", "age_hi", "population"),
     key=("year", "sex", "age_group"),
-    steps=(ages(), date_from_year("10-01")),
+    steps=(ages(), date_from_year("10-01", special=SURVEY_1945)),
     values={"sex": ("male", "female")},
     checks=(bands_do_not_overlap("year", "sex"),),
 )
@@ -46,7 +49,7 @@ census_population_prefecture_total = Dataset(
     "1920-2020; 沖縄県 1945 has no figure.",
     fields=("year", "reference_date", "pref_code", "prefecture", "population", "note"),
     key=("year", "pref_code"),
-    steps=(prefectures(), date_from_year("10-01")),
+    steps=(prefectures(), date_from_year("10-01", special=SURVEY_1945)),
     totals={"pref_code": ("00",)},
     nullable=("population", "note"),
 )

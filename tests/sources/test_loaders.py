@@ -243,3 +243,23 @@ def test_advisor_dispatch_matches_its_report():
     assert (row["dispatch_date"], row["start_time"], row["end_time"]) == (
         "2021-12-02", "14:00", "16:00")
     assert (row["break_minutes"], row["activity_minutes"], row["audience_count"]) == (10, 110, 120)
+
+
+def test_1945_is_dated_as_the_population_survey_of_1_november():
+    """1945 was not a census: the 人口調査 of 1 November 1945 (SOURCES.md 6; MIRROR.md A1)."""
+    census = dxlab.load("census_population_japan_age_sex")
+    assert set(census.loc[census["year"] == 1945, "reference_date"]) == {"1945-11-01"}
+    assert set(census.loc[census["year"] == 1950, "reference_date"]) == {"1950-10-01"}
+
+
+def test_rounding_follows_the_printed_precision():
+    """'11.9' percent is precise to 0.1 point; '18472' thousand persons to 1,000 persons;
+    '3653' 万人 to 10,000 persons (SOURCES.md 3a, 3b)."""
+    p = dxlab.load("projection_japan_age3", totals=True)
+    share = p[(p["year"] == 2020) & (p["unit"] == "percent") & (p["age_group"] == "0-14")]
+    assert set(share["rounding"]) == {0.1}
+    actual = p[(p["year"] == 2000) & (p["age_group"] == "0-14")]
+    assert actual["rounding"].iloc[0] == 1000 and actual["value"].iloc[0] == 18_472_000
+    man = p[(p["year"] == 2025) & (p["age_group"] == "65+") & (p["unit"] == "persons")
+            & p["projection_vintage"].str.startswith("令和5年")]
+    assert (man["value"].iloc[0], man["rounding"].iloc[0]) == (36_530_000, 10_000)
