@@ -409,6 +409,27 @@ def _map_axes(ax: Axes) -> None:
     ax.axis("off")
 
 
+def _value_norm(values: np.ndarray, center: float | None, *, robust: bool = False
+                ) -> mpl.colors.Normalize:
+    """A colour scale over ``values``: symmetric about ``center`` when given (diverging);
+    ``robust`` spans the 98th percentile of the distance from the centre, so a few extreme
+    areas saturate instead of washing out all the others."""
+    if center is None:
+        return mpl.colors.Normalize(np.nanmin(values), np.nanmax(values))
+    distance = np.abs(values - center)
+    span = float(np.nanpercentile(distance, 98) if robust else np.nanmax(distance))
+    return mpl.colors.TwoSlopeNorm(vcenter=center, vmin=center - span, vmax=center + span)
+
+
+def _finish_map(fig: Figure, ax: Axes, mappable, label: str, title: str | None) -> Figure:
+    _map_axes(ax)
+    bar = fig.colorbar(mappable, ax=ax, shrink=0.6)
+    bar.set_label(label)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
 def prefecture_choropleth(values: pd.Series, *, title: str | None = None,
                           label: str = "", cmap: str = "RdBu", center: float | None = None
                           ) -> Figure:
@@ -425,27 +446,19 @@ def prefecture_choropleth(values: pd.Series, *, title: str | None = None,
     codes = [c for c in outlines if c in values.index]
     patches = [Polygon(outlines[c], closed=True) for c in codes]
     vals = values.reindex(codes).to_numpy(dtype=float)
-    if center is not None:
-        span = np.nanmax(np.abs(vals - center))
-        norm = mpl.colors.TwoSlopeNorm(vcenter=center, vmin=center - span, vmax=center + span)
-    else:
-        norm = mpl.colors.Normalize(np.nanmin(vals), np.nanmax(vals))
-    pc = PatchCollection(patches, cmap=cmap, norm=norm, edgecolor="white", linewidth=0.4)
+    pc = PatchCollection(patches, cmap=cmap, norm=_value_norm(vals, center), edgecolor="white",
+                         linewidth=0.4)
     pc.set_array(vals)
     fig, ax = plt.subplots(figsize=(7.5, 7.5))
     ax.add_collection(pc)
-    _map_axes(ax)
-    bar = fig.colorbar(pc, ax=ax, shrink=0.6)
-    bar.set_label(label)
-    if title:
-        ax.set_title(title)
-    return fig
+    return _finish_map(fig, ax, pc, label, title)
 
 
 def municipal_map(points: pd.DataFrame, value: str, *, title: str | None = None,
                   label: str = "", cmap: str = "RdBu", center: float | None = None) -> Figure:
     """Municipalities as points (office locations, ``lat``/``lon``) coloured by ``value``,
-    over the prefecture outlines."""
+    over the prefecture outlines; the colour scale spans the 98th percentile (the few most
+    extreme municipalities take the end colours)."""
     from matplotlib.collections import PatchCollection
     from matplotlib.patches import Polygon
 
@@ -457,19 +470,9 @@ def municipal_map(points: pd.DataFrame, value: str, *, title: str | None = None,
                                facecolor="#f2f2f2", edgecolor="#bbbbbb", linewidth=0.4)
     ax.add_collection(outlines)
     vals = points[value].to_numpy(dtype=float)
-    if center is not None:
-        span = np.nanmax(np.abs(vals - center))
-        norm = mpl.colors.TwoSlopeNorm(vcenter=center, vmin=center - span, vmax=center + span)
-    else:
-        norm = None
-    sc = ax.scatter(points["lon"], points["lat"], c=vals, s=5, cmap=cmap, norm=norm,
-                    linewidths=0)
-    _map_axes(ax)
-    bar = fig.colorbar(sc, ax=ax, shrink=0.6)
-    bar.set_label(label)
-    if title:
-        ax.set_title(title)
-    return fig
+    sc = ax.scatter(points["lon"], points["lat"], c=vals, s=9, cmap=cmap,
+                    norm=_value_norm(vals, center, robust=True), linewidths=0)
+    return _finish_map(fig, ax, sc, label, title)
 
 
 def population_history(actual: pd.Series, projected: pd.Series | None = None, *,
