@@ -180,7 +180,11 @@ def verify(item: Entry, raw: Path | None = None) -> list[Path]:
     for f in item.files:
         path = raw / f.path
         if not path.is_file():
-            raise CatalogError(f"{path}: raw file of dataset {item.name!r} is missing")
+            what = "is missing" if not path.exists() and not path.is_symlink() else (
+                "is not a regular file (a directory)" if path.is_dir() else
+                "is a broken symbolic link" if not path.exists() else
+                "is not a regular file (a FIFO, socket or device)")
+            raise CatalogError(f"{path}: raw file of dataset {item.name!r} {what}")
         try:
             actual = sha256_of(path)
         except OSError as exc:

@@ -12,6 +12,7 @@ import pandas as pd
 from dxlab.errors import DataError
 from dxlab.sources.estat.csv import read_csv
 from dxlab.sources.estat.json import parse_stats_data, read_json
+from dxlab.sources.tabular import read_bytes
 
 
 def read(path: str | Path) -> pd.DataFrame:
@@ -21,11 +22,7 @@ def read(path: str | Path) -> pd.DataFrame:
         DataError: empty or unreadable file, or any error of the format's reader.
     """
     path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(64)
-    except OSError as exc:
-        raise DataError(f"cannot read the file: {exc.strerror or exc}", file=path) from None
+    head = read_bytes(path, limit=64)
     if not head.strip():
         raise DataError("file is empty", file=path, expected="e-Stat JSON or CSV")
     first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
