@@ -10,6 +10,7 @@ such as ``reference_date``. How a dataset is *read* is declared separately, in i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -205,15 +206,39 @@ def catalog(raw: Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("name")
 
 
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """An exclusive lock on ``folder`` (flock on the directory itself, so no lock file is
+    left behind); no-op where flock does not exist."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (Windows)
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def append_entry(raw: Path, item: dict) -> None:
     """Add one ``[[dataset]]`` entry to ``raw/catalog.toml`` atomically.
 
     The new catalog is written to a temporary file beside the old one and renamed over it,
-    so a crash leaves either the old or the new catalog, never half of one.
+    so a crash leaves either the old or the new catalog, never half of one; the read, the
+    check and the rename happen under an exclusive lock on ``raw``, so two processes adding
+    entries at once both keep theirs.
 
     Raises:
         CatalogError: an entry with that name exists, or the entry lacks a required field.
     """
+    with _locked(raw):
+        _append_entry(raw, item)
+
+
+def _append_entry(raw: Path, item: dict) -> None:
     import tomli_w
 
     path = raw / CATALOG_FILE
