@@ -17,11 +17,13 @@ import tempfile
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from dxlab import paths
 from dxlab.errors import CatalogError, ChecksumError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CATALOG_FILE = "catalog.toml"
 REQUIRED = (
@@ -202,6 +204,8 @@ def verify(item: Entry, raw: Path | None = None) -> list[Path]:
 
 def catalog(raw: Path | None = None) -> pd.DataFrame:
     """All catalog entries as a DataFrame (one row per dataset)."""
+    import pandas as pd  # lazily: `dxlab fetch` needs the catalog, not pandas, to fail fast
+
     rows = [e.as_dict() for e in read_catalog(raw).values()]
     return pd.DataFrame(rows).set_index("name")
 

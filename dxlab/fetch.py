@@ -28,8 +28,6 @@ from dxlab import paths
 from dxlab.datasets import CATALOG_FILE, append_entry, read_catalog
 from dxlab.errors import CatalogError, DataError, DxlabError, FetchError
 from dxlab.sources.estat import api
-from dxlab.sources.estat.common import text_of
-from dxlab.sources.estat.json import parse_stats_data
 
 NAME_PATTERN = r"[a-z][a-z0-9_]{0,79}"
 
@@ -111,6 +109,8 @@ def estat(stats_data_id: str, *, filters: dict[str, str] | None = None, name: st
 def _download_and_store(stats_data_id: str, key: api.AppId, filters, name: str, raw: Path,
                         target: Path, session, options: dict) -> FetchResult:
     got = api.download(stats_data_id, app_id=key, filters=filters, session=session, **options)
+    from dxlab.sources.estat.json import parse_stats_data  # pandas: only once downloaded
+
     # The document as stored, scrubbed of every form of the key (a server may echo it in any
     # field); the table is read and the catalog entry built from this text only.
     text = key.scrub(json.dumps(got.doc, ensure_ascii=False, indent=1))
@@ -147,6 +147,8 @@ def _download_and_store(stats_data_id: str, key: api.AppId, filters, name: str, 
 
 
 def _entry(name: str, target: Path, doc: dict, got: api.Download, sha256: str) -> dict:
+    from dxlab.sources.estat.common import text_of
+
     data = doc["GET_STATS_DATA"]["STATISTICAL_DATA"]
     table = data.get("TABLE_INF") if isinstance(data.get("TABLE_INF"), dict) else {}
     return {

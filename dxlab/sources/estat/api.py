@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from urllib.parse import quote, quote_plus, urlencode, urlsplit
 
 from dxlab.errors import DataError, FetchError
-from dxlab.sources.estat.common import as_list, check_status
 
 API_BASE = "https://api.e-stat.go.jp/rest/3.0/app"
 APP_ID_ENV = "ESTAT_APP_ID"
@@ -240,6 +239,8 @@ def _node(parent: dict, name: str, path: str, *, required: bool = True) -> dict:
 
 
 def _values(page: dict) -> list:
+    from dxlab.sources.estat.common import as_list
+
     data = _node(_node(page, "GET_STATS_DATA", "$"), "STATISTICAL_DATA", "$.GET_STATS_DATA")
     info = _node(data, "DATA_INF", "$.GET_STATS_DATA.STATISTICAL_DATA")
     return as_list(info.get("VALUE"))
@@ -356,6 +357,8 @@ def _download(stats_data_id, key: AppId, filters: dict, session, sleep, attempts
         if not isinstance(root, dict):
             raise FetchError(f"not a getStatsData response: no GET_STATS_DATA object "
                              f"({public_url(url, query)})")
+        from dxlab.sources.estat.common import check_status  # pandas: only once answered
+
         problem = None
         try:
             check_status(root.get("RESULT", {}), public_url(url, query))
