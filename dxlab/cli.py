@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 import unicodedata
@@ -159,10 +160,17 @@ def cmd_data_dictionary(args: argparse.Namespace) -> int:
 
 def cmd_fetch_estat(args: argparse.Namespace) -> int:
     from dxlab import fetch
+    from dxlab.errors import FetchError
+    from dxlab.sources.estat.api import API_BASE
 
+    if args.attempts < 1:
+        raise FetchError(f"--attempts must be at least 1, got {args.attempts}")
+    if not (args.timeout > 0 and math.isfinite(args.timeout)):
+        raise FetchError(f"--timeout must be a positive number of seconds, got {args.timeout}")
     filters = dict(args.filter or [])
     result = fetch.estat(args.stats_data_id, filters=filters, name=args.name,
-                         raw=paths.raw_dir())
+                         raw=paths.raw_dir(), base=args.base or API_BASE,
+                         attempts=args.attempts, timeout=args.timeout)
     print(f"saved {result.path} ({result.rows} value rows) as dataset {result.name!r}")
     return 0
 
@@ -221,6 +229,14 @@ def build_parser() -> argparse.ArgumentParser:
     fe.add_argument("-f", "--filter", nargs=2, action="append", metavar=("KEY", "VALUE"),
                     help="API filter such as cdArea 13000 or cdCat01 110 (repeatable)")
     fe.add_argument("--name", help="catalog name (default estat_<STATS_DATA_ID>)")
+    fe.add_argument("--attempts", type=int, default=4, metavar="N",
+                    help="tries per page on connection errors, timeouts, HTTP 5xx and 429, "
+                    "waiting 1, 2, 4 … s between them (default 4)")
+    fe.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                    help="connect and read timeout per request (default 60)")
+    fe.add_argument("--base", metavar="URL",
+                    help="API base URL (default the e-Stat API over https; plain http is "
+                    "refused except to this machine, e.g. a local mirror or test server)")
     fe.set_defaults(func=cmd_fetch_estat)
     return parser
 

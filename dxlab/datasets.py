@@ -10,17 +10,20 @@ such as ``reference_date``. How a dataset is *read* is declared separately, in i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from dxlab import paths
 from dxlab.errors import CatalogError, ChecksumError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CATALOG_FILE = "catalog.toml"
 REQUIRED = (
@@ -180,7 +183,11 @@ def verify(item: Entry, raw: Path | None = None) -> list[Path]:
     for f in item.files:
         path = raw / f.path
         if not path.is_file():
-            raise CatalogError(f"{path}: raw file of dataset {item.name!r} is missing")
+            what = "is missing" if not path.exists() and not path.is_symlink() else (
+                "is not a regular file (a directory)" if path.is_dir() else
+                "is a broken symbolic link" if not path.exists() else
+                "is not a regular file (a FIFO, socket or device)")
+            raise CatalogError(f"{path}: raw file of dataset {item.name!r} {what}")
         try:
             actual = sha256_of(path)
         except OSError as exc:
@@ -197,19 +204,45 @@ def verify(item: Entry, raw: Path | None = None) -> list[Path]:
 
 def catalog(raw: Path | None = None) -> pd.DataFrame:
     """All catalog entries as a DataFrame (one row per dataset)."""
+    import pandas as pd  # lazily: `dxlab fetch` needs the catalog, not pandas, to fail fast
+
     rows = [e.as_dict() for e in read_catalog(raw).values()]
     return pd.DataFrame(rows).set_index("name")
+
+
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """An exclusive lock on ``folder`` (flock on the directory itself, so no lock file is
+    left behind); no-op where flock does not exist."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (Windows)
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def append_entry(raw: Path, item: dict) -> None:
     """Add one ``[[dataset]]`` entry to ``raw/catalog.toml`` atomically.
 
     The new catalog is written to a temporary file beside the old one and renamed over it,
-    so a crash leaves either the old or the new catalog, never half of one.
+    so a crash leaves either the old or the new catalog, never half of one; the read, the
+    check and the rename happen under an exclusive lock on ``raw``, so two processes adding
+    entries at once both keep theirs.
 
     Raises:
         CatalogError: an entry with that name exists, or the entry lacks a required field.
     """
+    with _locked(raw):
+        _append_entry(raw, item)
+
+
+def _append_entry(raw: Path, item: dict) -> None:
     import tomli_w
 
     path = raw / CATALOG_FILE

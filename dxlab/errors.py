@@ -21,7 +21,9 @@ class DataError(DxlabError, ValueError):
         problem: what is wrong, in one sentence.
         file: the file being read, if any.
         row: 1-based line number in the file (header = line 1) or a row label.
-        column: the column (or JSON key) holding the bad value.
+        column: the column (or JSON key) holding the bad value, as the file names it.
+        column_note: how that column relates to the tidy field ("field 'muni_code5'",
+            "derived from 'population_raw'"), shown in brackets after it.
         value: the offending value, shown with repr().
         expected: what would have been accepted.
     """
@@ -35,11 +37,13 @@ class DataError(DxlabError, ValueError):
         column: str | None = None,
         value: object = None,
         expected: str | None = None,
+        column_note: str | None = None,
     ) -> None:
         self.problem = problem
         self.file = str(file) if file is not None else None
         self.row = row
         self.column = column
+        self.column_note = column_note
         self.value = value
         self.expected = expected
         super().__init__(self._render())
@@ -51,7 +55,8 @@ class DataError(DxlabError, ValueError):
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
-            where.append(f"column {self.column!r}")
+            note = f" ({self.column_note})" if self.column_note else ""
+            where.append(f"column '{self.column}'{note}")
         text = (", ".join(where) + ": " if where else "") + self.problem
         if self.value is not None:
             value = self.value
@@ -78,6 +83,7 @@ class DataError(DxlabError, ValueError):
             column=self.column or column,
             value=self.value,
             expected=self.expected,
+            column_note=self.column_note if self.column else None,
         )
 
 

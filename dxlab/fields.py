@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 KINDS = ("integer", "float", "text", "date", "bool")
@@ -120,10 +121,19 @@ class Field:
 FIELDS: dict[str, Field] = {}
 
 
+def _finite(s: pd.Series) -> pd.Series:
+    return pd.Series(np.isfinite(s.to_numpy(dtype="float64")), index=s.index)
+
+
+FINITE = Rule("finite (not ±inf)", _finite)
+
+
 def _f(name: str, kind: str, description: str, unit: str = "", *rules: Rule,
        always_nullable: bool = False) -> None:
     if name in FIELDS:
         raise ValueError(f"field {name} declared twice")
+    if kind == "float":  # every decimal field: a number, never ±inf ('inf', '1e400' text)
+        rules = (FINITE, *rules)
     FIELDS[name] = Field(name, kind, description, unit, rules, always_nullable)
 
 
@@ -300,5 +310,5 @@ def field(name: str) -> Field:
                        + (f"; did you mean {', '.join(near)}?" if near else "")) from None
 
 
-__all__ = ["FIELDS", "KINDS", "REAL_DATE", "Field", "Rule", "field", "in_range", "matches",
-           "one_of"]
+__all__ = ["FIELDS", "FINITE", "KINDS", "REAL_DATE", "Field", "Rule", "field", "in_range",
+           "matches", "one_of"]

@@ -267,9 +267,10 @@ def at(i: int, old: str, new: str):
 
 BAD_SHEETS = [
     ("unknown record kind", at(2, ",target,", ",plan,"),
-     r", row 2, column 'record': unknown record kind \(got 'plan'\); expected 'target' or "),
+     r", row 2, column 'record': value breaks the rule: one of target, actual .*\(got 'plan'\)"),
     ("unknown kind", at(2, ",count,", ",ratio,"),
-     r", row 2, column 'kind': unknown kind \(got 'ratio'\)"),
+     r", row 2, column 'kind': value breaks the rule: one of count, percent, milestone .*"
+     r"\(got 'ratio'\)"),
     ("unparsable value", at(2, '"1,000件"', "未定"),
      r", row 2, column 'value_raw': no number found \(got '未定'\)"),
     ("missing value", at(2, '"1,000件"', ""), r", row 2, column 'value_raw': missing value"),

@@ -19,9 +19,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from dxlab.errors import DataError
+from dxlab.errors import DataError, DxlabError
 from dxlab.fields import FIELDS, Rule, one_of
 from dxlab.row_accounting import Drop as DropRecord
 from dxlab.row_accounting import RowAccount
@@ -73,27 +74,45 @@ def build(spec: Dataset, files: Sequence[tuple[Path, Mapping[str, Any]]], *,
 
 
 def _one_file(spec: Dataset, ctx: Context) -> pd.DataFrame:
-    if spec.read is not None:
-        raw = spec.read(ctx.path, ctx)
-        if ctx.account.rows_in == 0:
+    """Read one file. Any exception that is not dxlab's own (a hook or a library tripping on
+    input nobody foresaw) becomes a DataError naming the file and the stage it happened in."""
+    stage = "reading"
+    try:
+        if spec.read is not None:
+            raw = spec.read(ctx.path, ctx)
+            if ctx.account.rows_in == 0:
+                ctx.account.rows_in = len(raw)
+        else:
+            raw = read_csv_text(ctx.path, spec.raw_columns(), skip_lines=spec.header_line - 1,
+                                encoding=spec.encoding)
             ctx.account.rows_in = len(raw)
-    else:
-        raw = read_csv_text(ctx.path, spec.raw_columns(), skip_lines=spec.header_line - 1,
-                            encoding=spec.encoding)
-        ctx.account.rows_in = len(raw)
-    for rule in spec.drops:
-        raw = ctx.account.drop(raw, rule.mask(raw, ctx), rule.reason)
-    frame = raw.rename(columns=dict(spec.rename))
-    for step in spec.steps:
-        frame = step.func(frame, ctx)
-    frame = coerce(spec, frame, ctx)
-    if spec.totals:
-        frame["is_total"] = total_mask(frame, spec.totals)
-    if spec.key:
-        check_unique(frame, list(spec.key), file=ctx.path)
-    for check in spec.checks:
-        check(frame, ctx)
-    return frame
+        if len(raw) == 0:
+            raise DataError("file has no data rows", file=ctx.path,
+                            expected="at least one data row")
+        for rule in spec.drops:
+            stage = f"drop rule '{rule.reason}'"
+            raw = ctx.account.drop(raw, rule.mask(raw, ctx), rule.reason)
+        frame = raw.rename(columns=dict(spec.rename))
+        for step in spec.steps:
+            stage = f"step: {step.doc or step.func.__name__}"
+            frame = step.func(frame, ctx)
+        stage = "typing the columns"
+        frame = coerce(spec, frame, ctx)
+        if spec.totals:
+            frame["is_total"] = total_mask(frame, spec.totals)
+        if spec.key:
+            check_unique(frame, list(spec.key), file=ctx.path)
+        stage = "checking the field rules"
+        check_rules(spec, frame, ctx.path)
+        for check in spec.checks:
+            stage = f"check: {(check.__doc__ or check.__name__).strip().splitlines()[0]}"
+            check(frame, ctx)
+        return frame
+    except DxlabError:
+        raise
+    except Exception as exc:  # the point: no foreign traceback on bad input
+        raise DataError(f"could not be read ({stage}): {type(exc).__name__}: {exc}",
+                        file=ctx.path) from exc
 
 
 def total_mask(frame: pd.DataFrame, totals: Mapping[str, tuple]) -> pd.Series:
@@ -118,12 +137,77 @@ def coerce(spec: Dataset, frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
             raise DataError(f"no column for field {name!r}", file=ctx.path,
                             column=spec.raw_name(name),
                             expected="the column in the raw file or a step producing it")
-        out[name] = _coerce_one(spec, name, frame[name], ctx)
+        out[name] = _coerce_located(spec, name, frame[name], ctx)
     typed = pd.DataFrame(out, index=frame.index)
     if not spec.strict:  # e-Stat tables: classification columns vary by table, kept as read
         rest = [c for c in frame.columns if c not in typed.columns]
         typed = pd.concat([frame[rest], typed], axis=1)
     return typed
+
+
+def _coerce_located(spec: Dataset, name: str, series: pd.Series, ctx: Context) -> pd.Series:
+    """:func:`_coerce_one`; an error that is not dxlab's own (e.g. an integer beyond the int64
+    range tripping pandas) is located by retrying the distinct values one by one."""
+    try:
+        return _coerce_one(spec, name, series, ctx)
+    except DxlabError:
+        raise
+    except Exception as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    line, value = None, None
+    seen: set = set()
+    for pos in range(len(series)):
+        v = series.iloc[pos]
+        key = repr(v)
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            _coerce_one(spec, name, series.iloc[pos:pos + 1], ctx)
+        except DxlabError as err:
+            raise err.located(file=ctx.path) from None
+        except Exception:
+            line, value = series.index[pos], v
+            break
+    raise DataError(f"cannot be typed as {FIELDS[name].kind} ({problem})", file=ctx.path,
+                    row=line, **spec.column_of(name), value=value,
+                    expected=_EXPECTED.get(FIELDS[name].kind))
+
+
+_EXPECTED = {"integer": "a whole number within ±9,223,372,036,854,775,807",
+             "float": "a finite number"}
+
+
+def check_rules(spec: Dataset, frame: pd.DataFrame, where: str | Path) -> None:
+    """Every output field's rules (and the dataset's vocabulary) on one file's frame, before
+    the spec's cross-column checks, so that a bad value is reported as what it is (a
+    negative count) rather than as a cross-check it also breaks.
+
+    Raises:
+        DataError: naming the first line that breaks a rule, the raw column and the rule.
+    """
+    for name in spec.output_fields:
+        if name not in frame.columns or (name == "is_total" and spec.totals):
+            continue
+        fld = FIELDS[name]
+        values = frame[name]
+        present = values.notna().to_numpy(dtype=bool)
+        if not (name in spec.nullable or fld.always_nullable) and not present.all():
+            pos = int(np.flatnonzero(~present)[0])
+            raise DataError("missing value", file=where, row=values.index[pos],
+                            **spec.column_of(name))
+        rules: list[Rule] = list(fld.rules)
+        if name in spec.values:
+            rules.insert(0, one_of(*spec.values[name]))
+        kept = values[present]
+        for rule in rules:
+            ok = np.asarray(rule.test(kept).fillna(False), dtype=bool)
+            if not ok.all():
+                pos = int(np.flatnonzero(~ok)[0])
+                raise DataError(
+                    f"value breaks the rule: {rule.text} ({int((~ok).sum())} failure(s) in "
+                    "all)", file=where, row=kept.index[pos], **spec.column_of(name),
+                    value=kept.iloc[pos])
 
 
 def _is_text(series: pd.Series) -> bool:
@@ -197,9 +281,7 @@ def validate(spec: Dataset, frame: pd.DataFrame, where: str | Path) -> pd.DataFr
         first = cases.iloc[0]
         row = first.get("index")
         column = None if pd.isna(first["column"]) else str(first["column"])
-        shown = spec.raw_name(column) if column else None
-        if shown and shown != column:
-            shown = f"{shown}' (field '{column}"
+        shown = spec.column_of(column) if column else {}
         check = str(first["check"])
         problem = ("missing value" if check == "not_nullable"
                    else f"value breaks the rule: {check}")
@@ -207,7 +289,7 @@ def validate(spec: Dataset, frame: pd.DataFrame, where: str | Path) -> pd.DataFr
             f"{problem} ({len(cases)} failure(s) in all)",
             file=where,
             row=None if pd.isna(row) else row,
-            column=shown,
+            **shown,
             value=None if pd.isna(first["failure_case"]) else first["failure_case"],
         ) from None
 

@@ -13,7 +13,7 @@ from dxlab.clean.areas import strip_check_digit
 from dxlab.clean.numbers import parse_numbers
 from dxlab.errors import DataError, ParseError
 from dxlab.sources.spec import Context
-from dxlab.sources.tabular import read_csv_text
+from dxlab.sources.tabular import check_field, read_csv_text, to_float
 
 
 def rate_check(*, rounding: float = 0.1, known: Mapping[tuple, str] | None = None,
@@ -42,7 +42,8 @@ def rate_check(*, rounding: float = 0.1, known: Mapping[tuple, str] | None = Non
             line = frame.index[off][0]
             raise DataError(
                 "published rate disagrees with cards ÷ population", file=ctx.path, row=line,
-                column="issuance_rate_percent", value=frame.loc[line, "issuance_rate_percent"],
+                **ctx.spec.column_of("issuance_rate_percent"),
+                value=frame.loc[line, "issuance_rate_percent"],
                 expected=f"{recomputed.loc[line]:.3f} rounded to {rounding} "
                 f"(cards {frame.loc[line, 'cards_issued']}, population "
                 f"{frame.loc[line, 'population']})")
@@ -168,15 +169,16 @@ def read_whitepaper_figure(path, ctx: Context) -> pd.DataFrame:
     from dxlab.sources.tabular import csv_records, read_text
 
     text, _enc = read_text(path, ctx.spec.encoding)
-    records = list(csv_records(text, path))
+    records = list(csv_records(text, path, header_after=None))
     titles = units = None
+    unit_line = None
     data = []
     for i, (line, rec) in enumerate(records):
         tag = rec[0] if rec else ""
         if tag == "@@Title" and i + 1 < len(records):
             titles = records[i + 1][1][1:]
         elif tag == "@@Unit" and i + 1 < len(records):
-            units = records[i + 1][1][1:]
+            unit_line, units = records[i + 1][0], records[i + 1][1][1:]
         elif tag.startswith("@") or (i and records[i - 1][1][:1] and
                                      records[i - 1][1][0] in ("@@Title", "@@Unit", "@@Baseval",
                                                               "@@Datatype")):
@@ -188,10 +190,16 @@ def read_whitepaper_figure(path, ctx: Context) -> pd.DataFrame:
                         expected='"@@Title" and "@@Unit" records before the data')
     width = len(titles)
     series = [(j, t) for j, t in enumerate(titles) if t.strip()]
+    if len(units) != width:
+        raise DataError(f"the @@Unit record has {len(units) + 1} fields where the title row "
+                        f"has {width + 1}", file=path, row=unit_line)
     for j, t in series:
         if units[j] != "％":
-            raise DataError(f"series {t!r} is not in percent", file=path, column=t,
-                            value=units[j], expected="％")
+            raise DataError(f"series {t!r} is not in percent", file=path, row=unit_line,
+                            column=t, value=units[j], expected="％")
+    if not data:
+        raise DataError("file has the header block but no data rows", file=path,
+                        expected="one record per year after the @ records")
     rows = []
     for line, rec in data:
         if len(rec) != width + 1:
@@ -200,6 +208,11 @@ def read_whitepaper_figure(path, ctx: Context) -> pd.DataFrame:
         for j, title in series:
             cell = rec[1 + j].strip()
             rows.append((line, rec[0], title, cell or None))
+    lines = [line for line, _ in data]
+    for j, title in series:  # each series checked as the percent column it is (its title)
+        cells = pd.Series([rec[1 + j].strip() or None for _, rec in data], index=lines)
+        values = to_float(cells, file=path, column=title, markers=("-",), allow_missing=True)
+        check_field(values, "percent", file=path, column=title)
     frame = pd.DataFrame(rows, columns=["line", "year_label", "indicator_ja", "percent"])
     return frame.set_index("line")
 

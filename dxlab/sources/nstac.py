@@ -10,7 +10,7 @@ import pandas as pd
 
 from dxlab.errors import DataError
 from dxlab.sources.spec import Context
-from dxlab.sources.tabular import csv_records, read_text, to_float
+from dxlab.sources.tabular import check_field, csv_records, read_text, to_float
 
 SSDSE_MARKERS = ("-", "***", "X")
 
@@ -29,9 +29,10 @@ def read_ssdse_a(path, ctx: Context) -> pd.DataFrame:
             naming the line and the item.
     """
     text, _encoding = read_text(path, ctx.spec.encoding)
-    records = list(csv_records(text, path))
-    if len(records) < 4:
-        raise DataError("SSDSE-A needs three header rows and data rows", file=path)
+    records = list(csv_records(text, path, header_after=2))
+    if len(records) < 3:
+        raise DataError("SSDSE-A needs three header rows", file=path,
+                        expected="item codes, reference years and item names")
     (_, codes), (_, years), (_, names) = records[:3]
     if not codes or not codes[0].startswith("SSDSE-A"):
         raise DataError("not an SSDSE-A file", file=path, row=1, value=codes[:1],
@@ -41,6 +42,9 @@ def read_ssdse_a(path, ctx: Context) -> pd.DataFrame:
         raise DataError("the three header rows differ in length", file=path, row=2,
                         expected=f"{width} cells in each header row")
     rows = [(line, rec) for line, rec in records[3:] if any(c.strip() for c in rec)]
+    if not rows:
+        raise DataError("file has the three header rows but no data rows", file=path,
+                        expected="one row per municipality")
     for line, rec in rows:
         if len(rec) != width:
             raise DataError(f"row has {len(rec)} fields where the header has {width}",
@@ -61,8 +65,10 @@ def read_ssdse_a(path, ctx: Context) -> pd.DataFrame:
     values = {}
     for j in range(n_items):
         column = pd.Series(cells[:, 3 + j], index=lines).replace({"": None})
-        values[j] = to_float(column, file=path, column=names[3 + j], markers=SSDSE_MARKERS,
-                             allow_missing=True).to_numpy()
+        parsed = to_float(column, file=path, column=names[3 + j], markers=SSDSE_MARKERS,
+                          allow_missing=True)
+        check_field(parsed, "value", file=path, column=names[3 + j])
+        values[j] = parsed.to_numpy()
     n = len(lines)
     long = pd.DataFrame({
         "muni_code5": np.repeat(region.str[1:].to_numpy(), n_items),

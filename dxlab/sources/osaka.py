@@ -58,8 +58,6 @@ def kpi_values(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     }, index=frame.index)
 
 
-RECORDS = ("target", "actual")
-KINDS = ("count", "percent", "milestone")
 
 
 def _first(frame: pd.DataFrame, mask: pd.Series) -> object:
@@ -67,11 +65,12 @@ def _first(frame: pd.DataFrame, mask: pd.Series) -> object:
 
 
 def kpi_sheet_consistent(frame: pd.DataFrame, ctx: Context) -> None:
-    """KPI sheet rules: known record and kind, one unit per indicator, no target before it starts.
+    """KPI sheet rules: one unit per indicator, grades on actuals, no target before it starts.
 
-    In full: record is target/actual and kind count/percent/milestone; one kind, one Japanese
-    name, one goal number and one unit per indicator; grades only on actuals; percents within
-    0-100; no target year before the indicator's first actual year.
+    In full: one kind, one Japanese name, one goal number and one unit per indicator; grades
+    only on actuals; percents within 0-100; no target year before the indicator's first actual
+    year. (That record is target/actual and kind count/percent/milestone is the field
+    dictionary's rule, checked before this.)
 
     Raises:
         DataError: naming the file, the line and the column of the first row that breaks a rule.
@@ -80,12 +79,6 @@ def kpi_sheet_consistent(frame: pd.DataFrame, ctx: Context) -> None:
         raise DataError(problem, file=ctx.path, row=line, column=column, value=value,
                         expected=expected)
 
-    for column, allowed, what in (("record", RECORDS, "record kind"), ("kind", KINDS, "kind")):
-        bad = ~frame[column].isin(allowed)
-        if bad.any():
-            line = _first(frame, bad)
-            fail(f"unknown {what}", line, column, frame.loc[line, column],
-                 " or ".join(repr(a) for a in allowed))
     graded_target = (frame["record"] == "target") & frame["grade"].notna()
     if graded_target.any():
         line = _first(frame, graded_target)

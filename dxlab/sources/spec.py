@@ -177,6 +177,21 @@ class Dataset:
         inverse = {v: k for k, v in self.rename.items()}
         return inverse.get(field_name, field_name)
 
+    def column_of(self, field_name: str) -> dict[str, str | None]:
+        """How errors name the column of a field (``DataError(..., **spec.column_of(f))``):
+        the raw column it is read from, noting the field ('団体コード' (field 'muni_code5')),
+        or, for a field a step derives, the raw columns it is derived from."""
+        raw = self.raw_name(field_name)
+        if raw != field_name:
+            return {"column": raw, "column_note": f"field '{field_name}'"}
+        if field_name in self.produced():
+            needs = [n for s in self.steps if field_name in s.produces for n in s.needs]
+            if needs and needs != [field_name]:
+                listed = ", ".join(f"'{n}'" for n in needs[:3]) + (", …" if len(needs) > 3
+                                                                    else "")
+                return {"column": field_name, "column_note": f"derived from {listed}"}
+        return {"column": field_name, "column_note": None}
+
     def units(self) -> dict[str, str]:
         """Field → unit, for ``frame.attrs['units']``."""
         return {f: FIELDS[f].unit for f in self.output_fields if FIELDS[f].unit}

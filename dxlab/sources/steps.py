@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from dxlab.clean.ages import parse_age_bands
@@ -93,8 +94,14 @@ def persons(value: str = "population", unit: str = "unit",
         check_unit(frame[unit], allowed, file=ctx.path, column=ctx.spec.raw_name(unit))
         factor = frame[unit].map(UNIT_FACTORS).astype("int64")
         number = to_float(frame[value], file=ctx.path, column=ctx.spec.raw_name(value))
-        return frame.assign(population=(number * factor).round().astype("int64"),
-                            rounding_persons=factor)
+        persons_ = (number * factor).round()
+        bad = (~np.isfinite(persons_) | (persons_.abs() >= 2.0**63)).to_numpy(dtype=bool)
+        if bad.any():  # inf or beyond int64 would become garbage (or a pandas error) below
+            pos = int(np.flatnonzero(bad)[0])
+            raise DataError("count out of range", file=ctx.path, row=frame.index[pos],
+                            column=ctx.spec.raw_name(value), value=frame[value].iloc[pos],
+                            expected="a finite count below 9.2e18 persons")
+        return frame.assign(population=persons_.astype("int64"), rounding_persons=factor)
 
     return Step((value, unit), ("population", "rounding_persons"), run,
                 f"{value} × unit ({', '.join(allowed)}) → persons; rounding_persons keeps the "

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from dxlab.errors import DataError
@@ -34,27 +36,53 @@ def decode_bytes(data: bytes, path: str | Path, encoding: str = "auto") -> tuple
     """
     if not data.strip():
         raise DataError("file is empty", file=path, expected="a header line and data rows")
+    refuse_wide_or_binary(data, path)
     if encoding != "auto":
+        problem = None
         try:
             return data.decode(encoding).removeprefix("\ufeff"), encoding
-        except (UnicodeDecodeError, LookupError) as err:
-            where = f" at byte offset {err.start}" if isinstance(err, UnicodeDecodeError) else ""
-            raise DataError(f"file does not decode as {encoding}{where}", file=path,
-                            expected=f"a {encoding} text file") from None
+        except UnicodeDecodeError as err:
+            problem, line = f" (first bad byte at offset {err.start})", _line_of(data, err.start)
+        except LookupError:
+            problem, line = f" (no codec called {encoding!r})", None
+        raise DataError(f"file does not decode as {encoding}{problem}", file=path, row=line,
+                        expected=f"a {encoding} text file")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as utf_err:
-        try:
-            return data.decode("cp932"), "cp932"
-        except UnicodeDecodeError:
-            raise DataError(
-                f"file is neither UTF-8 nor CP932 (Shift_JIS); first bad byte at offset "
-                f"{utf_err.start}",
-                file=path,
-                expected="a UTF-8 or CP932 text file",
-            ) from None
+        bad = utf_err.start
+    try:
+        return data.decode("cp932"), "cp932"
+    except UnicodeDecodeError:
+        pass
+    raise DataError(f"file is neither UTF-8 nor CP932 (Shift_JIS); first bad byte at offset "
+                    f"{bad}", file=path, row=_line_of(data, bad),
+                    expected="a UTF-8 or CP932 text file")
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    """1-based line of a byte offset."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+              (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
+
+
+def refuse_wide_or_binary(data: bytes, path: str | Path) -> None:
+    """UTF-16/32 text (Excel's "Unicode text") and binary files hold NUL bytes, which no
+    UTF-8 or CP932 table does; CP932 would otherwise 'decode' them into garbage."""
+    for bom, name in _WIDE_BOMS:
+        if data.startswith(bom):
+            raise DataError(f"file is {name} text (byte-order mark {bom.hex(' ')})", file=path,
+                            row=1, expected="a UTF-8 or CP932 text file (save as CSV UTF-8)")
+    nul = data.find(b"\x00", 0, 1 << 16)
+    if nul >= 0:
+        raise DataError(f"file holds a NUL byte at offset {nul}: UTF-16 text or a binary file, "
+                        "not a CSV", file=path, row=_line_of(data, nul),
+                        expected="a UTF-8 or CP932 text file")
 
 
 def read_text(path: str | Path, encoding: str = "auto") -> tuple[str, str]:
@@ -63,35 +91,109 @@ def read_text(path: str | Path, encoding: str = "auto") -> tuple[str, str]:
     Raises:
         DataError: the file cannot be read (missing, a folder, no permission) or decoded.
     """
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read the file: {exc.strerror or exc}", file=path) from None
+    data = read_bytes(path)
     return decode_bytes(data, path, encoding)
 
 
-def csv_records(text: str, path: str | Path) -> Iterator[tuple[int, list[str]]]:
+def read_bytes(path: str | Path, limit: int | None = None) -> bytes:
+    """The bytes of a regular file (the first ``limit`` bytes if given).
+
+    A directory, FIFO, socket or device in place of the file is refused before it is opened
+    (opening a FIFO would wait for a writer forever).
+
+    Raises:
+        DataError: missing, not a regular file, or unreadable (naming the OS's reason).
+    """
+    import stat
+
+    problem = None
+    try:
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)"
+                    if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                    else "a device or special file")
+            problem = f"not a regular file ({kind})"
+        else:
+            with open(path, "rb") as fh:
+                return fh.read() if limit is None else fh.read(limit)
+    except OSError as exc:
+        problem = f"cannot read the file: {exc.strerror or exc}"
+    raise DataError(problem, file=path, expected="a readable regular file")
+
+
+def csv_records(text: str, path: str | Path, *, header_after: int | None = 0
+                ) -> Iterator[tuple[int, list[str]]]:
     """Yield ``(first file line, cells)`` for every CSV record of ``text``.
 
     Only CR, LF and CRLF end a record (U+2028, U+0085 and form feeds stay inside cells);
     a quoted cell may span lines, and the record is numbered by its first line.
 
+    Args:
+        header_after: lines before the header (the header names the column of a cell that
+            is too large); None: no header (the column is named 'field N').
     Raises:
         DataError: a malformed record (e.g. a cell larger than the csv module's limit),
-            naming its line.
+            naming its line and, for a cell over the limit, its column.
     """
     reader = csv.reader(io.StringIO(text, newline=""))
     previous = 0
+    header: list[str] | None = None
     while True:
+        problem = None
         try:
             record = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            raise DataError(f"malformed CSV record: {exc}", file=path,
-                            row=previous + 1) from None
+            problem = str(exc)
+        if problem is not None:
+            field = _field_over_limit(text, previous)
+            column = None
+            if field is not None:
+                column = header[field] if header and field < len(header) else f"field {field + 1}"
+            raise DataError(f"malformed CSV record: {problem}", file=path, row=previous + 1,
+                            column=column)
+        if header is None and header_after is not None and previous >= header_after:
+            header = [h.strip() for h in record]
         yield previous + 1, record
         previous = reader.line_num
+
+
+def _field_over_limit(text: str, lines_before: int) -> int | None:
+    """0-based index of the first cell longer than the csv module's limit in the record that
+    starts after ``lines_before`` lines (a quote-aware scan), or None."""
+    limit = csv.field_size_limit()
+    pos = 0
+    for _ in range(lines_before):
+        pos = text.find("\n", pos) + 1
+        if pos == 0:
+            return None
+    field, size, quoted, i = 0, 0, False, pos
+    while i < len(text):
+        ch = text[i]
+        if quoted:
+            if ch == '"' and text.startswith('""', i):
+                i += 1
+            elif ch == '"':
+                quoted = False
+                i += 1
+                continue
+        elif ch == '"':
+            quoted = True
+            i += 1
+            continue
+        elif ch == ",":
+            field, size = field + 1, 0
+            i += 1
+            continue
+        elif ch in "\r\n":
+            return None
+        size += 1
+        if size > limit:
+            return field
+        i += 1
+    return None
 
 
 def read_csv_text(
@@ -118,7 +220,8 @@ def read_csv_text(
     """
     if text is None:
         text, _enc = read_text(path, encoding)
-    records = ((line, rec) for line, rec in csv_records(text, path) if line > skip_lines)
+    records = ((line, rec) for line, rec in csv_records(text, path, header_after=skip_lines)
+               if line > skip_lines)
     first = next(records, None)
     if first is None:
         raise DataError("file has no header line", file=path)
@@ -149,15 +252,18 @@ def read_csv_text(
         rows.append(rec)
         line_numbers.append(line)
     if not rows:
-        raise DataError("file has a header but no data rows", file=path)
+        raise DataError("file has a header but no data rows", file=path, row=header_line,
+                        expected="data rows after the header")
     frame = pd.DataFrame(rows, columns=header, index=pd.Index(line_numbers, name="line"),
                          dtype="object")
     return frame.replace({"": pd.NA})
 
 
 def _first_bad(series: pd.Series, bad: pd.Series) -> tuple[object, object]:
-    idx = series.index[bad][0]
-    return idx, series.loc[idx]
+    """(row label, value) of the first True in ``bad``, by position (long frames repeat
+    their file-line labels, so a label may hold several values)."""
+    pos = int(np.flatnonzero(np.asarray(bad, dtype=bool))[0])
+    return series.index[pos], series.iloc[pos]
 
 
 def to_int(series: pd.Series, *, file: str | Path, column: str | None = None,
@@ -198,6 +304,24 @@ def to_float(series: pd.Series, *, file: str | Path, column: str | None = None,
     except DataError as err:
         raise err.located(file=file) from None
     return out.rename(series.name)
+
+
+def check_field(series: pd.Series, field_name: str, *, file: str | Path, column: str) -> None:
+    """The rules of a field in the field dictionary, on a typed series that a hook reads from
+    a raw column of its own (so the error names that raw column, not the tidy field).
+
+    Raises:
+        DataError: naming the first line whose value breaks a rule.
+    """
+    from dxlab.fields import FIELDS
+
+    kept = series[series.notna()]
+    for rule in FIELDS[field_name].rules:
+        ok = np.asarray(rule.test(kept).fillna(False), dtype=bool)
+        if not ok.all():
+            pos = int(np.flatnonzero(~ok)[0])
+            raise DataError(f"value breaks the rule: {rule.text}", file=file,
+                            row=kept.index[pos], column=column, value=kept.iloc[pos])
 
 
 def check_values(series: pd.Series, allowed: Iterable[str], *, file: str | Path,

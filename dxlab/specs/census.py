@@ -54,6 +54,15 @@ census_population_prefecture_total = Dataset(
     nullable=("population", "note"),
 )
 
+# c03 lines whose published 総数 is not 男 + 女 (checked against the file's own sums).
+C03_SEX_EXCEPTIONS = {
+    (1925, "34", "80-84"): "広島県 1925 80〜84歳: 総数 7,648, 男 3,064, 女 4,534 (3,064 + 4,534 = "
+    "7,598). The female cell is the odd one: the female bands sum to 799,364 against the "
+    "published female 総数 799,414 (50 short), while the 総数 bands sum to the published "
+    "1,617,680 and the male bands to 818,266; 7,648 − 3,064 = 4,584 = 4,534 + 50. Kept as "
+    "published.",
+}
+
 census_c03_prefecture_age_sex = Dataset(
     name="census_c03_prefecture_age_sex",
     description="Persons by prefecture, census year (1920-2015), sex and 5-year age group as "
@@ -79,7 +88,8 @@ census_c03_prefecture_age_sex = Dataset(
     ),
     totals={"age_group": ("total",), "sex": ("total",)},
     nullable=("population",),
-    checks=(bands_do_not_overlap("year", "pref_code", "sex"),),
+    checks=(bands_do_not_overlap("year", "pref_code", "sex"),
+            census.c03_sexes_add_up(C03_SEX_EXCEPTIONS)),
 )
 
 census_single_year_age_fmsb = Dataset(

@@ -1,6 +1,7 @@
 """IPSS (国立社会保障・人口問題研究所) projections and reprinted census tables."""
 
 from dxlab.sources import ipss
+from dxlab.sources.checks import value_ranges
 from dxlab.sources.spec import Dataset
 from dxlab.sources.steps import (
     ages,
@@ -54,6 +55,8 @@ projection_japan_age3 = Dataset(
     totals={"age_group": ("total",)},
     nullable=("raw_label",),
     values={"indicator": ("population", "share_of_total"), "unit": ("persons", "percent")},
+    checks=(value_ranges("unit", {"persons": (0, None), "percent": (0, 100)},
+                         doc="value >= 0 persons; shares within 0-100 percent"),),
 )
 
 ipss_population_prefecture_age3 = Dataset(

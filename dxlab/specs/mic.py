@@ -2,6 +2,7 @@
 quoted in the White Paper, prefecture digital-adoption figures, and the DX case collection."""
 
 from dxlab.sources import mic
+from dxlab.sources.checks import value_ranges
 from dxlab.sources.spec import Dataset, Drop
 from dxlab.sources.steps import ages, bands_do_not_overlap, derive, pref_code_from, prefectures
 
@@ -123,6 +124,9 @@ mic_digital_adoption_prefecture = Dataset(
     steps=(prefectures(),),
     totals={"pref_code": ("00",)},
     values={"unit": ("percent", "respondents", "persons", "cards")},
+    checks=(value_ranges("unit", {"percent": (0, 100)}, default=(0, None),
+                         doc="value within 0-100 for percent; >= 0 for respondents, persons "
+                         "and cards"),),
 )
 
 

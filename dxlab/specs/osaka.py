@@ -2,6 +2,7 @@
 
 from dxlab.clean.dates import to_fiscal_year
 from dxlab.sources import osaka
+from dxlab.sources.checks import value_ranges
 from dxlab.sources.spec import Dataset
 from dxlab.sources.steps import derive
 
@@ -21,7 +22,9 @@ osaka_dx_kpi_fy2023 = Dataset(
            derive(("value", "unit", "unit_name", "approx", "bound", "per"), ("kind", "value_raw"),
                   osaka.kpi_values, "value_raw parsed with its qualifiers (約, 以上, /年)")),
     nullable=("value", "unit", "unit_name", "bound", "per", "grade"),
-    checks=(osaka.kpi_sheet_consistent,),
+    checks=(osaka.kpi_sheet_consistent,
+            value_ranges("unit", {"%": (0, 100)}, default=(0, None),
+                         doc="value within 0-100 for '%'; >= 0 for counts (件, 名, 人, 業務 …)")),
 )
 
 osaka_dx_advisor_dispatch_2021 = Dataset(
@@ -31,5 +34,6 @@ osaka_dx_advisor_dispatch_2021 = Dataset(
     fields=("organisation_ja", "department_ja", "advisor_rating_ja", "dispatch_date",
             "start_time", "end_time", "break_minutes", "activity_minutes", "format_ja",
             "audience_ja", "audience_count", "outcome_category_ja", "plan_category_ja"),
+    key=("organisation_ja", "dispatch_date", "start_time"),
     checks=(osaka.dispatch_minutes_agree,),
 )

@@ -121,7 +121,7 @@ DAMAGE = [
      at(2, ",16:00,", ",16:30,"),
      r", row 2, column 'activity_minutes': activity minutes disagree with the times"),
     ("bad time of day", "osaka_dx_advisor_dispatch_2021", DISPATCH, at(2, ",14:00,", ",2pm,"),
-     r", row 2, column 'start_time': not a time of day"),
+     r", row 2, column 'start_time': value breaks the rule: a time of day HH:MM .*\(got '2pm'\)"),
     ("non-numeric indicator value", "ssdse_b_2026_prefecture", SSDSE_B,
      at(2, ",5092000", ",約5百万"),
      r", row 2, column 'value': not a number"),
@@ -144,8 +144,8 @@ def test_damaged_file_gives_a_clear_error(tmp_path, dataset, raw, edit, expected
 def test_undecodable_bytes_are_named(tmp_path):
     path = tmp_path / CENSUS
     path.write_bytes(b"year,sex\n\x82\xff\x81\x20\n")  # 9 bytes, then invalid in UTF-8 and CP932
-    with pytest.raises(DataError, match=re.escape(str(path)) + r": file is neither UTF-8 nor "
-                       r"CP932 \(Shift_JIS\); first bad byte at offset 9"):
+    with pytest.raises(DataError, match=re.escape(str(path)) + r", row 2: file is neither UTF-8 "
+                       r"nor CP932 \(Shift_JIS\); first bad byte at offset 9"):
         read_file("census_population_japan_age_sex", path)
 
 

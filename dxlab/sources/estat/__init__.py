@@ -5,13 +5,27 @@ API client (:mod:`.api`). ``dxlab fetch estat`` (:mod:`dxlab.fetch`) stores and 
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from dxlab.errors import DataError
-from dxlab.sources.estat.csv import read_csv
-from dxlab.sources.estat.json import parse_stats_data, read_json
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dxlab.sources.estat.csv import read_csv
+    from dxlab.sources.estat.json import parse_stats_data, read_json
+
+# The readers (pandas, pyarrow) load on first use, so that the API client (.api) and
+# `dxlab fetch` start — and fail on a network error — without them.
+_LAZY = {"read_csv": "csv", "parse_stats_data": "json", "read_json": "json"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def read(path: str | Path) -> pd.DataFrame:
@@ -20,16 +34,20 @@ def read(path: str | Path) -> pd.DataFrame:
     Raises:
         DataError: empty or unreadable file, or any error of the format's reader.
     """
+    from dxlab.sources.tabular import read_bytes
+
     path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(64)
-    except OSError as exc:
-        raise DataError(f"cannot read the file: {exc.strerror or exc}", file=path) from None
+    head = read_bytes(path, limit=64)
     if not head.strip():
         raise DataError("file is empty", file=path, expected="e-Stat JSON or CSV")
     first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    return read_json(path) if first in (b"{", b"[") else read_csv(path)
+    if first in (b"{", b"["):
+        from dxlab.sources.estat.json import read_json
+
+        return read_json(path)
+    from dxlab.sources.estat.csv import read_csv
+
+    return read_csv(path)
 
 
 def read_hook(path: Path, ctx) -> pd.DataFrame:
