@@ -58,8 +58,6 @@ def kpi_values(frame: pd.DataFrame, ctx: Context) -> pd.DataFrame:
     }, index=frame.index)
 
 
-
-
 def _first(frame: pd.DataFrame, mask: pd.Series) -> object:
     return frame.index[mask.to_numpy()][0]
 
