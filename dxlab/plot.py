@@ -3,6 +3,11 @@
 Japanese text renders with IPAexGothic from matplotlib-fontja (bundled in that package, so
 no system font is needed). :func:`use_style` applies the house style; every plotting function
 here calls it, so a notebook needs no set-up cell.
+
+The house style also covers how tables and figures are shown: importing this module applies
+:func:`use_display_style` (pandas shows every column and whole cell text, so a table that a
+finding quotes is never cut with "..."), and in IPython figures are shown as retina PNG
+(twice the pixels, crisp on HiDPI screens). Grid lines are drawn behind the data.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ HOUSE_STYLE: dict[str, object] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
+    "axes.axisbelow": True,  # grid lines behind bars and lines, never over the data
     "grid.alpha": 0.3,
     "axes.titleweight": "normal",  # IPAexGothic ships one weight
     "axes.titlesize": 13,
@@ -42,10 +48,53 @@ HOUSE_STYLE: dict[str, object] = {
 }
 
 
+# pandas display options of the house style: no column, cell text or table of up to
+# 1,000 rows is cut; numbers keep pandas' default precision.
+DISPLAY_OPTIONS: dict[str, object] = {
+    "display.max_columns": None,
+    "display.max_colwidth": None,
+    "display.max_rows": 1000,
+    "display.min_rows": 1000,
+    "display.width": 200,
+}
+
+
+def use_display_style() -> None:
+    """Apply the house display options to pandas (see ``DISPLAY_OPTIONS``)."""
+    for key, value in DISPLAY_OPTIONS.items():
+        pd.set_option(key, value)
+
+
+_retina_done = False
+
+
+def _use_retina_figures() -> None:
+    """In IPython with the inline backend, show figures as retina PNG (once per session)."""
+    global _retina_done
+    if _retina_done:
+        return
+    _retina_done = True
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is None or "inline" not in mpl.get_backend():
+            return
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("retina")
+    except Exception:  # pragma: no cover - not in IPython, or an older matplotlib-inline
+        pass
+
+
 def use_style() -> None:
     """Apply the house style (Japanese font included) to matplotlib's rcParams."""
     matplotlib_fontja.japanize()
     mpl.rcParams.update(HOUSE_STYLE)
+    _use_retina_figures()
+
+
+use_display_style()
 
 
 def _thousands(x: float, _pos: int) -> str:
