@@ -57,6 +57,7 @@ class Sink:
     def __init__(self) -> None:
         self.outputs: list[dict] = []
         self.stream_left = STREAM_LIMIT
+        self._cut = False
         self._clear_on_next = False
         self._display_ids: dict[str, list[dict]] = {}
 
@@ -72,16 +73,14 @@ class Sink:
         self.outputs.append(out)
 
     def stream(self, name: str, text: str) -> None:
-        if not text:
-            return
-        if self.stream_left <= 0:
+        if not text or self._cut:
             return
         if len(text) > self.stream_left:
-            dropped = len(text) - self.stream_left
             text = (text[: self.stream_left]
                     + f"\n[dxlab: output truncated here; this report printed more than "
-                    f"{STREAM_LIMIT:,} characters ({dropped:,}+ dropped)]\n")
+                    f"{STREAM_LIMIT:,} characters, the rest is not kept]\n")
             self.stream_left = 0
+            self._cut = True
         else:
             self.stream_left -= len(text)
         last = self.outputs[-1] if self.outputs else None

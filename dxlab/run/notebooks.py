@@ -76,8 +76,14 @@ def read_notebook(path: Path) -> dict:
         raise NotebookError(f"{path}: nbformat {nb.get('nbformat')!r} is not supported; "
                             "expected 4 (open and save it in JupyterLab to upgrade)")
     for i, cell in enumerate(nb["cells"]):
-        if not isinstance(cell, dict) or "cell_type" not in cell:
-            raise NotebookError(f"{path}: cell {i} is not a notebook cell")
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown",
+                                                                       "raw"):
+            raise NotebookError(f"{path}: cell {i} is not a notebook cell (expected a "
+                                "cell_type of code, markdown or raw)")
+        src = cell.get("source", "")
+        if not (isinstance(src, str) or (isinstance(src, list)
+                and all(isinstance(x, str) for x in src))):
+            raise NotebookError(f"{path}: cell {i} has a source that is not text")
     return nb
 
 
@@ -244,7 +250,10 @@ def coerce(param: Parameter, value: object, where: str, *, from_text: bool = Fal
         if want is int:
             if not _INT.fullmatch(text):
                 raise fail("is not an integer")
-            return int(text)
+            try:
+                return int(text)
+            except ValueError:  # more digits than Python converts (4,300)
+                raise fail("is too long a number") from None
         if want is float:
             if _NONFINITE.fullmatch(text):
                 return _finite(param, float(text), fail)

@@ -105,6 +105,7 @@ def _child(op: str, job_data: dict, status: int, keep_fds: tuple[int, ...]) -> N
     """In the forked process: run (or salvage) one job, then ``_exit``."""
     code = 0
     try:
+        os.setpgid(0, 0)  # its own process group: subprocesses it starts die with it
         _prctl_pdeathsig()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -183,6 +184,12 @@ def serve(argv: list[str] | None = None) -> None:
     buf = b""
     keep = (req_fd, out_fd, wake_r, wake_w)
 
+    def kill_group(pid: int) -> None:
+        for target in (lambda: os.killpg(pid, signal.SIGKILL),
+                       lambda: os.kill(pid, signal.SIGKILL)):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                target()
+
     def reap() -> None:
         while children:
             try:
@@ -191,6 +198,9 @@ def serve(argv: list[str] | None = None) -> None:
                 return
             if pid == 0:
                 return
+            # Subprocesses a notebook left running (its process group) end with the report.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
             rid = children.pop(pid, None)
             if rid is not None:
                 by_id.pop(rid, None)
@@ -208,14 +218,15 @@ def serve(argv: list[str] | None = None) -> None:
                 return
             if pid == 0:
                 _child(op, msg["job"], int(msg.get("status", 0)), keep)
+            with contextlib.suppress(OSError):  # also here: no race with the child's own call
+                os.setpgid(pid, pid)
             children[pid] = rid
             by_id[rid] = pid
             send(event="started", id=rid, pid=pid)
         elif op == "kill":
             pid = by_id.get(str(msg["id"]))
             if pid is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+                kill_group(pid)
 
     try:
         while not stop["flag"]:
@@ -239,8 +250,7 @@ def serve(argv: list[str] | None = None) -> None:
                         handle(json.loads(line))
     finally:
         for pid in list(children):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+            kill_group(pid)
         for pid in list(children):
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
