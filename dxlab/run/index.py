@@ -19,7 +19,7 @@ from pathlib import Path
 
 from dxlab.run.cache import KEY_SUFFIX
 from dxlab.run.notebooks import parameter_literal
-from dxlab.run.render import commit_text, format_times
+from dxlab.run.render import format_times
 
 ADHOC = "__adhoc__"
 OTHER = "__other__"
@@ -32,7 +32,10 @@ h1 { margin: 0 0 .25rem; }
 .filter { position: sticky; top: 0; background: #fff; padding: .5rem 0; z-index: 1; }
 .filter input { font-size: 15px; padding: .35rem .6rem; width: min(32rem, 90%); }
 .filter .count { color: #555; margin-left: .75rem; }
-table { border-collapse: collapse; width: 100%; margin-bottom: 2rem; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 2rem; table-layout: fixed; }
+th:nth-child(1) { width: 34%; } th:nth-child(2) { width: 15%; } th:nth-child(3) { width: 13%; }
+th:nth-child(4) { width: 7%; } th:nth-child(5) { width: 18%; } th:nth-child(6) { width: 13%; }
+td { overflow-wrap: anywhere; }
 th, td { border-bottom: 1px solid #ddd; padding: .45rem .5rem; text-align: left;
   vertical-align: top; }
 th { background: #f4f4f4; font-size: 13px; }
@@ -90,6 +93,13 @@ def load_records(out_dir: Path) -> list[dict]:
     return records
 
 
+def _short_commit(r: dict) -> str:
+    commit = r.get("commit") or ""
+    if not commit:
+        return "unknown"
+    return commit[:12] + (" (modified)" if r.get("dirty") else "")
+
+
 def _row(r: dict, run_status: str | None) -> str:
     params = "\n".join(f"{k} = {parameter_literal(v)}" for k, v in
                        (r.get("parameters") or {}).items()) or "(no parameters)"
@@ -119,7 +129,7 @@ def _row(r: dict, run_status: str | None) -> str:
         f'<td class="num">{_e(dur_txt)}</td>'
         f"<td>{sources}</td>"
         f'<td class="when">{_e(format_times(r.get("built_at", "")))}<br>commit '
-        f'<code>{_e(commit_text(r.get("commit", ""), bool(r.get("dirty")))[:40])}</code></td>'
+        f'<code>{_e(_short_commit(r))}</code></td>'
         "</tr>")
 
 

@@ -125,6 +125,7 @@ def run(job: Job) -> dict:
     t0 = time.perf_counter()
     staging = Path(job.staging)
     staging.mkdir(parents=True, exist_ok=True)
+    shell = engine.new_shell()  # before the house style, which registers table formatters
     prepare_process(job)
     modules_before = set(sys.modules)
     nb = engine.inject_parameters(job.nb, job.given)
@@ -142,7 +143,7 @@ def run(job: Job) -> dict:
 
     try:
         execution = engine.execute(nb, timeout_s=job.timeout_s, before_cell=before,
-                                   after_cell=after)
+                                   after_cell=after, shell=shell)
     finally:
         cells_log.close()
     _write(progress, json.dumps({"cell": None, "t": time.time(), "phase": "render"}))

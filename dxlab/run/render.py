@@ -33,8 +33,11 @@ REPORT_TEMPLATE = r"""
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block extra_css -%}
 <meta name="generator" content="dxlab {{ resources.dxlab.version }}">
-<style type="text/css">{{ resources.dxlab.css }}</style>
 {%- endblock extra_css -%}
+{%- block notebook_css -%}
+{{ super() }}
+<style type="text/css">{{ resources.dxlab.css }}</style>
+{%- endblock notebook_css -%}
 {%- block body_header -%}
 {{ super() }}
 {{ resources.dxlab.header }}
@@ -69,6 +72,13 @@ REPORT_CSS = """
 body.jp-Notebook { max-width: 1200px; margin: 0 auto; padding: 0 1rem; }
 .jp-OutputArea-output { overflow-x: auto; }
 .jp-RenderedHTMLCommon table { font-size: 12px; }
+.jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: .3em .45em; }
+.jp-RenderedHTMLCommon th { white-space: nowrap; }
+.jp-RenderedHTMLCommon td { overflow-wrap: anywhere; }
+.dxlab-split-note { color: #555; font-size: 12px; margin: .75em 0 .25em; }
+.dxlab-nav a, .dxlab-footer a, .dxlab-failed a { color: #1a5fb4; text-decoration: underline; }
+.jp-RenderedHTMLCommon .dxlab-parameters th, .jp-RenderedHTMLCommon .dxlab-parameters td {
+  text-align: left; background: transparent; }
 .jp-RenderedImage img { max-width: 100%; height: auto; }
 .dxlab-nav { font: 14px system-ui, "Noto Sans CJK JP", sans-serif; padding: .75rem 0; }
 .dxlab-parameters, .dxlab-failed, .dxlab-footer {
