@@ -275,7 +275,8 @@ class Progress:
         self.total, self.n = total, 0
         self.callback = callback
         self.bar = None
-        if callback is None and total > 1 and sys.stderr.isatty():
+        if (callback is None and total > 1 and sys.stderr.isatty()
+                and shutil.get_terminal_size((0, 0)).columns >= 40):
             try:
                 from tqdm import tqdm
 

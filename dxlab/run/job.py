@@ -222,6 +222,22 @@ def salvage(job: Job, wait_status: int) -> dict:
     return finish(job, nb, "failed", f"KernelDied: {error}", failed_cell, None)
 
 
+def _add_table_ids(sources: list[dict]) -> None:
+    """Fill in each dataset's table id from the catalog where the sources log has none."""
+    if all(s.get("table_id") for s in sources):
+        return
+    try:
+        from dxlab.datasets import read_catalog
+
+        catalog = read_catalog()
+    except Exception:  # a broken catalog: the page lists what the log says
+        return
+    for s in sources:
+        entry = catalog.get(s.get("name", ""))
+        if not s.get("table_id") and entry is not None and getattr(entry, "table_id", ""):
+            s["table_id"] = entry.table_id
+
+
 def finish(job: Job, nb: dict, status: str, error: str, failed_cell: int | None,
            duration_s: float | None, extra: dict | None = None) -> dict:
     """Write ``NAME.ipynb``, ``NAME.html`` and ``result.json`` into staging; return the result."""
@@ -234,6 +250,7 @@ def finish(job: Job, nb: dict, status: str, error: str, failed_cell: int | None,
         if rec.get("name") not in seen:
             seen.add(rec.get("name"))
             sources.append(rec)
+    _add_table_ids(sources)
     heads = _read_jsonl(staging / "headline.jsonl")
     headline = heads[-1].get("headline", "") if heads else ""
     stem = Path(job.notebook).stem
