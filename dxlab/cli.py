@@ -53,10 +53,22 @@ def _timeout(text: str) -> float:
     return value
 
 
+def _stop_on_sigterm() -> None:
+    """SIGTERM (systemd, CI timeouts, kill) stops a run like Ctrl-C: the running reports are
+    killed, finished ones are kept, and the index is rewritten before exiting."""
+    import signal
+
+    def handler(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from dxlab.run import ReportSpec, load_reports_file, run_reports
     from dxlab.run.spec import DEFAULT_SET, ReportsFileError
 
+    _stop_on_sigterm()
     out_dir = Path(args.output_dir) if args.output_dir else paths.reports_dir()
     reports_file = Path(args.reports_file) if args.reports_file else (
         paths.notebooks_dir() / "reports.toml")

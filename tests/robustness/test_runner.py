@@ -432,3 +432,32 @@ def test_cli_errors_never_print_a_traceback(tmp_path):
     clear_exit_2(Probe(AREA, "CLI: reports.toml names a missing notebook"), proc, str(bad),
                  "x.ipynb")
     assert re.match(r"dxlab: error: ", proc.stderr)
+
+
+def test_sigterm_keeps_finished_reports_and_rewrites_the_index(tmp_path):
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    make(nbs / "quick.ipynb", "Quick", "print('done')")
+    make(nbs / "slow.ipynb", "Slow", "import time\ntime.sleep(120)")
+    toml = nbs / "reports.toml"
+    toml.write_text('[[report]]\nnotebook = "quick.ipynb"\n[[report]]\nnotebook = "slow.ipynb"\n',
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    token = f"DXLAB_TEST_TOKEN={os.getpid()}-{time.time_ns()}"
+    env = {**os.environ, token.split("=")[0]: token.split("=")[1]}
+    proc = subprocess.Popen([sys.executable, "-m", "dxlab.cli", "run", "--reports-file",
+                             str(toml), "-o", str(out), "--jobs", "2"], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        assert _wait_for(lambda: (out / "quick.key.json").is_file()
+                         and list(out.glob(".staging-*/slow/progress.json")))
+    finally:
+        proc.terminate()
+        err = proc.communicate(timeout=60)[1]
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    ok = (proc.returncode == 130 and "interrupted" in err
+          and [r["name"] for r in index["reports"]] == ["quick"]
+          and _wait_for(lambda: not _procs_with(token), timeout=15)
+          and not list(out.glob(".staging-*")))
+    Probe(AREA, "dxlab run stopped with SIGTERM mid-batch").outcome(
+        "clear error" if ok else "data lost", f"exit {proc.returncode}: {err[-300:]}")
