@@ -428,7 +428,7 @@ def _run_locked(prepared: list[_Prepared], out_dir: Path, staging_root: Path,
     todo.sort(key=lambda t: -t[2])  # longest first (by last duration): shorter batch
     env = dict(os.environ) if executor == "local" else None
     job_list: list[Job] = []
-    meta: dict[str, tuple[_Prepared, str, float]] = {}
+    meta: dict[str, tuple[_Prepared, str]] = {}
     for p, reason, _prev in todo:
         job = Job(name=p.name, notebook=str(p.spec.notebook), nb=p.nb, given=p.given,
                   parameters=[[k, v, k in p.given] for k, v in p.effective.items()],
@@ -436,7 +436,7 @@ def _run_locked(prepared: list[_Prepared], out_dir: Path, staging_root: Path,
                   timeout_s=timeout_s or None, cwd=str(Path(p.spec.notebook).parent),
                   env=env, commit=commit, dirty=dirty, started_at=_now())
         job_list.append(job)
-        meta[p.name] = (p, reason, time.perf_counter())
+        meta[p.name] = (p, reason)
     if executor == "dask":
         from dxlab.run.dask import DaskExecutor
 
@@ -449,9 +449,9 @@ def _run_locked(prepared: list[_Prepared], out_dir: Path, staging_root: Path,
         extra = sorted(m for m, n in imported.items() if n >= jobs)
         runner = LocalExecutor(jobs, extra=extra, show_code=show_code)
     for job, result in runner.map(job_list):
-        p, reason, t0 = meta[job.name]
-        r = _commit(out_dir, p, job, result, reason, time.perf_counter() - t0, hashes,
-                    show_code)
+        p, reason = meta[job.name]
+        wall = result.get("wall_s") or result.get("duration_s") or 0.0
+        r = _commit(out_dir, p, job, result, reason, float(wall), hashes, show_code)
         results[r.name] = r
         line.report(r)
 
@@ -487,8 +487,9 @@ def _commit(out_dir: Path, p: _Prepared, job: Job, result: dict, reason: str,
         "headline": result.get("headline", ""), "parameters": p.effective,
         "given": p.given, "status": "ok" if result.get("status") == "ok" else "failed",
         "error": result.get("error", ""), "duration_s": round(wall_s, 2),
-        "built_at": job.started_at, "dxlab_version": job.version, "commit": job.commit,
-        "dirty": job.dirty, "sources": sources, "html": html_name, "ipynb": ipynb_name,
+        "built_at": result.get("built_at") or job.started_at,
+        "dxlab_version": job.version, "commit": job.commit, "dirty": job.dirty,
+        "sources": sources, "html": html_name, "ipynb": ipynb_name,
         "key_file": f"{p.name}{cache.KEY_SUFFIX}", "group": p.spec.group, "set": p.spec.set,
         "rebuilt_because": reason, "imported": result.get("imported", []),
     }

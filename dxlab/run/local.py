@@ -105,9 +105,19 @@ def run_one(job: Job, *, get_template: Callable | None = None,
             cancel: threading.Event | None = None) -> dict:
     """Build one report into ``job.staging`` and return its result record (never raises
     for a failing notebook or a dead process; the record says what happened)."""
+    t0 = time.perf_counter()
+    result = _run_one(job, get_template, cancel)
+    result["wall_s"] = round(time.perf_counter() - t0, 2)
+    return result
+
+
+def _run_one(job: Job, get_template: Callable | None,
+             cancel: threading.Event | None) -> dict:
+    from dxlab.run.job import now_iso
     from dxlab.run.warm import shared_template
 
     get_template = get_template or shared_template
+    job.started_at = now_iso()
     staging = Path(job.staging)
     staging.mkdir(parents=True, exist_ok=True)
     kind, value = _run_in_template(job, "run", 0, get_template, cancel)
