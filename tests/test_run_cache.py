@@ -136,3 +136,16 @@ def test_a_failed_report_is_always_run_again(tmp_path):
     again = run_reports([ReportSpec(nb)], out_dir=out, **QUIET)[0]
     assert again.status == "ok" and again.rebuilt_because == "it failed last time"
     assert run_reports([ReportSpec(nb)], out_dir=out, **QUIET)[0].status == "cached"
+
+
+def test_environment_fingerprint_does_not_depend_on_the_working_directory(tmp_path):
+    import subprocess
+    import sys
+
+    code = "from dxlab.run.cache import environment_fingerprint as f; print(f())"
+    # from the repository, python -c puts the repo (with dxlab.egg-info) on sys.path
+    in_repo = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                             text=True, check=True).stdout
+    elsewhere = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                               text=True, check=True).stdout
+    assert len(in_repo.strip()) == 64 and in_repo == elsewhere

@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -67,13 +68,34 @@ def catalog_files_sha256() -> str:
     return h.hexdigest()
 
 
+def environment_fingerprint() -> str:
+    """:func:`dxlab.fingerprint.environment_sha256`, independent of the working directory.
+
+    Run from the repository (``python -m dxlab.cli``, ``python -c``), the current folder is
+    on ``sys.path`` and its ``dxlab.egg-info`` (left by ``pip install -e``) is listed as a
+    second ``dxlab`` distribution, which changed the hash — and so rebuilt every report —
+    depending on how ``dxlab run`` was started. The current folder is left out of the scan.
+    """
+    from dxlab import fingerprint
+
+    func = fingerprint.environment_sha256
+    func = getattr(func, "__wrapped__", func)  # not the per-process cached value
+    cwd = os.getcwd()
+    saved = sys.path[:]
+    sys.path[:] = [p for p in saved if p not in ("", ".") and os.path.abspath(p) != cwd]
+    try:
+        return func()
+    finally:
+        sys.path[:] = saved
+
+
 @functools.cache
 def fingerprints() -> dict[str, str]:
     """The source and environment fingerprints, computed once per process."""
-    from dxlab.fingerprint import environment_sha256, source_sha256
+    from dxlab.fingerprint import source_sha256
 
     return {"dxlab_source_sha256": source_sha256(),
-            "environment_sha256": environment_sha256(),
+            "environment_sha256": environment_fingerprint(),
             "python": sys.version.split()[0]}
 
 
