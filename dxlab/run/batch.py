@@ -444,9 +444,9 @@ def _run_locked(prepared: list[_Prepared], out_dir: Path, staging_root: Path,
     else:
         from dxlab.run.local import LocalExecutor
 
-        # Modules that at least `jobs` of these reports imported last time are cheaper to
-        # import once in the template than once per report.
-        extra = sorted(m for m, n in imported.items() if n >= jobs)
+        # Modules that at least `jobs` (and 2) of these reports imported last time are
+        # cheaper to import once in the template than once per report.
+        extra = sorted(m for m, n in imported.items() if n >= max(2, jobs))
         runner = LocalExecutor(jobs, extra=extra, show_code=show_code)
     for job, result in runner.map(job_list):
         p, reason = meta[job.name]

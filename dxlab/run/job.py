@@ -147,11 +147,13 @@ def run(job: Job) -> dict:
     finally:
         cells_log.close()
     _write(progress, json.dumps({"cell": None, "t": time.time(), "phase": "render"}))
-    imported = sorted({m.split(".")[0] for m in set(sys.modules) - modules_before
-                       if not m.startswith("_")} - set(sys.stdlib_module_names))
+    from dxlab.run.warm import PRELOADABLE
+
+    imported = sorted(m for m in set(sys.modules) - modules_before
+                      if m.split(".")[0] in PRELOADABLE and sys.modules.get(m) is not None)
     t_exec = time.perf_counter() - t0
     return finish(job, execution.nb, execution.status, execution.error,
-                  execution.failed_cell, t_exec, {"imported": imported[:100]})
+                  execution.failed_cell, t_exec, {"imported": imported[:300]})
 
 
 def death_message(wait_status: int, kill_reason: str = "") -> str:

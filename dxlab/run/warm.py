@@ -51,9 +51,14 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-# What every report needs. Modules only some reports import (seaborn with scipy: 0.6 s) are
-# preloaded only when enough reports of the batch imported them last time (``extra``): a
-# preload is on every batch's critical path, an import in a report only on that report's.
+# What every report needs. Modules only some reports import (seaborn with scipy: 0.6 s;
+# pyarrow.dataset, PIL's image plugins) are preloaded only when enough reports of the batch
+# imported them last time (``extra``): a preload is on every batch's critical path, an
+# import in a report only on that report's. Only modules of these packages are preloaded
+# that way (importing them starts no thread, so forking stays safe):
+PRELOADABLE = frozenset({"numpy", "pandas", "pyarrow", "matplotlib", "PIL", "seaborn",
+                         "scipy", "IPython", "dxlab", "pandera", "nbconvert", "nbformat",
+                         "jinja2", "mistune", "pygments", "statsmodels"})
 PRELOAD = (
     "numpy", "pandas", "pyarrow", "pyarrow.parquet", "matplotlib", "matplotlib.pyplot",
     "matplotlib_inline.backend_inline", "IPython", "IPython.display",
@@ -98,6 +103,13 @@ def preload(modules: Iterable[str] = PRELOAD, *, show_code: bool = False) -> lis
         render.warm_up(show_code)
     except Exception as exc:  # pragma: no cover - reported, reports will fail visibly
         failed.append(f"render warm-up: {type(exc).__name__}: {exc}")
+    try:  # a shell imports ~15 more IPython modules (completer, magics ...): do it once
+        from dxlab.run.engine import ReportShell, shell_config
+
+        ReportShell.instance(config=shell_config())
+        ReportShell.clear_instance()  # each report creates its own, with matplotlib inline
+    except Exception as exc:  # pragma: no cover
+        failed.append(f"shell warm-up: {type(exc).__name__}: {exc}")
     return failed
 
 
@@ -278,7 +290,8 @@ class Template:
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open for the lifetime
             prefix="dxlab-template-", suffix=".log", delete=False)
         argv = [python or sys.executable, "-m", "dxlab.run.warm"]
-        extra = [m for m in extra if m.replace("_", "").replace(".", "").isalnum()]
+        extra = [m for m in extra if m.split(".")[0] in PRELOADABLE
+                 and m.replace("_", "").replace(".", "").isalnum()]
         if extra:
             argv += ["--preload", ",".join(extra)]
         if show_code:
