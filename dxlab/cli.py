@@ -21,7 +21,7 @@ examples:
   dxlab run --force                           rebuild even reports whose inputs did not change
   dxlab run notebooks/01_population_pyramid.ipynb -p year 2015 -p compare_year 1965
                                               one notebook with parameters (typed from defaults)
-  dxlab run --executor dask --scheduler tcp://10.0.0.5:8786
+  dxlab run --executor dask --scheduler tcp://scheduler.example:8786
                                               build on a dask.distributed cluster
 exit status: 0 when every report built (or was unchanged), 1 when any report failed, 2 on
 a usage, reports.toml or parameter error, or an unusable reports folder (nothing is run then).
@@ -232,15 +232,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser(
-        "run", help="execute notebooks with papermill and write HTML reports",
-        description="Execute notebooks with papermill; write the executed .ipynb, a "
-        "reader-facing .html and reports/index.html.",
+        "run", help="execute notebooks and write HTML reports with an index",
+        description="Execute notebooks (each in its own fork of a warm template process) and "
+        "write, per report, the executed .ipynb, a reader-facing .html and a cache key "
+        "(.key.json); then rewrite reports/index.html. Unchanged reports are served from "
+        "cache.",
         epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                      help="notebook(s) to run ad hoc; default: every report in the reports file")
     run.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
                      help="set a parameter (repeatable); the value is converted to the type of "
-                     "the notebook's default; unknown names are an error")
+                     "the notebook's default (strictly: 2015.0 is not an int); unknown names "
+                     "are an error")
     run.add_argument("--reports-file", metavar="FILE",
                      help="reports declaration (default: notebooks/reports.toml)")
     run.add_argument("-o", "--output-dir", metavar="DIR",
@@ -262,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "stop with exit status 2 instead of waiting for it")
     run.add_argument("--show-code", action="store_true",
                      help="keep code cells in the HTML (hidden by default)")
-    run.add_argument("--name", help="report file name stem for an ad hoc run")
+    run.add_argument("--name", help="report file name stem for an ad hoc run (letters, digits, "
+                     "_ - .; not 'index')")
     run.add_argument("--timeout", type=_timeout, default=600, metavar="SECONDS",
                      help="per-cell execution timeout (default 600; 0 = none)")
     run.set_defaults(func=cmd_run)
