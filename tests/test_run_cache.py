@@ -149,3 +149,16 @@ def test_environment_fingerprint_does_not_depend_on_the_working_directory(tmp_pa
     elsewhere = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                                text=True, check=True).stdout
     assert len(in_repo.strip()) == 64 and in_repo == elsewhere
+
+
+def test_environment_fingerprint_ignores_folders_that_are_not_installs(tmp_path, monkeypatch):
+    from dxlab.run.cache import environment_fingerprint
+
+    base = environment_fingerprint()
+    # a folder on sys.path holding package metadata (as /tmp or a dask scratch folder may)
+    stray = tmp_path / "stray"
+    (stray / "someone_else-1.0.dist-info").mkdir(parents=True)
+    (stray / "someone_else-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: someone-else\nVersion: 1.0\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(stray))
+    assert environment_fingerprint() == base

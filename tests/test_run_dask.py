@@ -39,7 +39,7 @@ def test_dask_executor_builds_a_batch(cluster, tmp_path):
                           scheduler=cluster.scheduler_address, **QUIET)
     status = {r.name: r.status for r in results}
     assert status == {"p_01": "ok", "p_13": "ok", "p_47": "ok", "bad": "failed",
-                      "dead": "failed"}
+                      "dead": "failed"}, {r.name: r.error for r in results}
     for code in ("01", "13", "47"):
         page = (out / f"p_{code}.html").read_text(encoding="utf-8")
         assert f"code {code}" in page

@@ -31,8 +31,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import sys
+import threading
 from pathlib import Path
 
 from dxlab import paths
@@ -68,25 +68,34 @@ def catalog_files_sha256() -> str:
     return h.hexdigest()
 
 
-def environment_fingerprint() -> str:
-    """:func:`dxlab.fingerprint.environment_sha256`, independent of the working directory.
+_SYS_PATH_LOCK = threading.Lock()
 
-    Run from the repository (``python -m dxlab.cli``, ``python -c``), the current folder is
-    on ``sys.path`` and its ``dxlab.egg-info`` (left by ``pip install -e``) is listed as a
-    second ``dxlab`` distribution, which changed the hash — and so rebuilt every report —
-    depending on how ``dxlab run`` was started. The current folder is left out of the scan.
+
+def environment_fingerprint() -> str:
+    """:func:`dxlab.fingerprint.environment_sha256` over the interpreter's own install folders.
+
+    That function scans ``sys.path``, which holds more than the installed environment: the
+    current folder when started as ``python -m``/``-c`` (the repository's ``dxlab.egg-info``
+    then counts as a second dxlab), dask's scratch folders and ``/tmp`` in a dask client or
+    worker. The hash then depended on how and where ``dxlab run`` was started, and rebuilt
+    every report. Here it sees only the site-packages folders (as ``python -I`` would).
     """
+    import site
+
     from dxlab import fingerprint
 
     func = fingerprint.environment_sha256
-    func = getattr(func, "__wrapped__", func)  # not the per-process cached value
-    cwd = os.getcwd()
-    saved = sys.path[:]
-    sys.path[:] = [p for p in saved if p not in ("", ".") and os.path.abspath(p) != cwd]
-    try:
-        return func()
-    finally:
-        sys.path[:] = saved
+    func = getattr(func, "__wrapped__", func)  # not a per-process cached value
+    installed = set(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        installed.add(site.getusersitepackages())
+    with _SYS_PATH_LOCK:
+        saved = sys.path[:]
+        sys.path[:] = [p for p in saved if p in installed]
+        try:
+            return func()
+        finally:
+            sys.path[:] = saved
 
 
 @functools.cache
