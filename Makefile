@@ -4,7 +4,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.dxlab-installed
-JOBS   ?= 2
+JOBS   ?=
+# JupyterLab refuses to start as root (containers) unless told it may
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root --no-browser --ip=127.0.0.1)
 
 .PHONY: reports test lab lint bench clean distclean
 
@@ -13,17 +15,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-## reports: execute every notebook in notebooks/reports.toml into reports/ (the main job)
+## reports: build every report in notebooks/reports.toml into reports/ (the main job);
+## unchanged reports are served from cache; JOBS=N limits parallel reports (default: CPUs)
 reports: $(STAMP)
-	$(BIN)/dxlab run --jobs $(JOBS)
+	$(BIN)/dxlab run $(if $(JOBS),--jobs $(JOBS))
 
 ## test: run the test suite (what CI runs)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## lab: JupyterLab on the notebooks
+## lab: JupyterLab on the notebooks (as root: --allow-root, no browser; open the printed URL)
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
 
 ## lint: ruff
 lint: $(STAMP)
@@ -32,10 +35,12 @@ lint: $(STAMP)
 ## bench: speed benchmarks (figures printed beside their baselines)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_estat_csv.py
+	$(BIN)/python benchmarks/bench_batch.py
 
 ## clean: remove built reports and the processed-data cache (both rebuildable)
 clean:
-	rm -rf reports/*.html reports/*.ipynb reports/index.json reports/.staging-*
+	rm -rf reports/*.html reports/*.ipynb reports/*.key.json reports/index.json \
+	  reports/.staging-* reports/.dxlab-run.lock
 	rm -f data/processed/*.parquet
 
 ## distclean: clean, and remove the virtual environment

@@ -628,3 +628,18 @@ def variance_explained_table(frames: dict[str, pd.DataFrame], *, n_boot: int = 2
                          "share_explained": est["share_explained"], "low": lo, "high": hi,
                          "r2": est["r2"]})
     return pd.DataFrame(rows)
+
+
+def prefecture_codes() -> list[str]:
+    """The 47 JIS prefecture codes '01' … '47' (for report matrices)."""
+    from dxlab.clean.areas import PREFECTURES
+
+    return [p.code for p in PREFECTURES]
+
+
+def municipality_codes() -> list[str]:
+    """The 5-digit codes of the 1,741 municipalities of the bundled tables, sorted (for the
+    `municipalities` report set)."""
+    from dxlab import data
+
+    return sorted(data.load("ssdse_a_2025_municipal")["muni_code5"].unique())

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
+import shutil
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -16,45 +18,93 @@ from dxlab.errors import DxlabError
 RUN_EPILOG = """\
 examples:
   dxlab run                                   build every report listed in notebooks/reports.toml
-  dxlab run --jobs 2                          the same, two notebooks at a time
+  dxlab run --set municipalities              build a named set of reports.toml
+  dxlab run --force                           rebuild even reports whose inputs did not change
   dxlab run notebooks/01_population_pyramid.ipynb -p year 2015 -p compare_year 1965
                                               one notebook with parameters (typed from defaults)
-exit status: 0 when every report built, 1 when any notebook failed, 2 on a usage or
-parameter error (nothing is executed then).
+  dxlab run --executor dask --scheduler tcp://scheduler.example:8786
+                                              build on a dask.distributed cluster
+exit status: 0 when every report built (or was unchanged), 1 when any report failed, 2 on
+a usage, reports.toml or parameter error, or an unusable reports folder (nothing is run then).
 """
 
 
 def _slug(params: dict[str, str]) -> str:
-    text = "-".join(f"{k}{v}" for k, v in params.items())
-    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", text)[:80]
+    text = "__".join(f"{k}-{v}" for k, v in params.items())
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)[:80].strip("._") or "params"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more seconds, got {text}")
+    return value
+
+
+def _stop_on_sigterm() -> None:
+    """SIGTERM (systemd, CI timeouts, kill) stops a run like Ctrl-C: the running reports are
+    killed, finished ones are kept, and the index is rewritten before exiting."""
+    import signal
+
+    def handler(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from dxlab.run import REPORTS_FILE, ReportSpec, read_reports_file, run_reports
+    from dxlab.run import ReportSpec, load_reports_file, run_reports
+    from dxlab.run.spec import DEFAULT_SET, ReportsFileError
 
+    _stop_on_sigterm()
     out_dir = Path(args.output_dir) if args.output_dir else paths.reports_dir()
+    reports_file = Path(args.reports_file) if args.reports_file else (
+        paths.notebooks_dir() / "reports.toml")
     given = dict(args.param or [])
+    groups: dict[str, str] = {}
     if args.notebooks:
+        if args.set:
+            raise DxlabError("--set runs a set of reports.toml; give no NOTEBOOK with it")
         if given and len(args.notebooks) > 1:
             raise DxlabError("-p applies to one notebook; name exactly one with -p")
+        if args.name and len(args.notebooks) > 1:
+            raise DxlabError("--name applies to one notebook; name exactly one with --name")
         specs = []
         for nb in args.notebooks:
             path = Path(nb).resolve()
             if not path.is_file():
                 raise DxlabError(f"{nb}: notebook not found")
             name = args.name or (f"{path.stem}__{_slug(given)}" if given else path.stem)
-            specs.append(ReportSpec(path, given, name if len(args.notebooks) == 1 else ""))
-        replace = False
+            specs.append(ReportSpec(path, given, name))
+        try:  # index sections of the declared reports, if the reports file reads
+            groups = load_reports_file(reports_file).groups
+        except ReportsFileError:
+            groups = {}
     else:
         if given or args.name:
             raise DxlabError("-p and --name need a NOTEBOOK argument")
-        reports_file = Path(args.reports_file) if args.reports_file else (
-            paths.notebooks_dir() / REPORTS_FILE)
-        specs = read_reports_file(reports_file)
-        replace = True
-    results = run_reports(specs, out_dir=out_dir, jobs=args.jobs, show_code=args.show_code,
-                          timeout_s=args.timeout or None, replace_index=replace)
-    return 0 if all(r.status == "ok" for r in results) else 1
+        declared = load_reports_file(reports_file)
+        groups = declared.groups
+        specs = declared.expand(args.set or DEFAULT_SET)
+    results = run_reports(
+        specs, out_dir=out_dir, jobs=args.jobs, show_code=args.show_code,
+        timeout_s=args.timeout or None, force=args.force, executor=args.executor,
+        scheduler=args.scheduler, groups=groups, wait=not args.no_wait,
+        from_text=bool(args.notebooks))
+    return 0 if all(r.status in ("ok", "cached") for r in results) else 1
 
 
 def _display_width(text: str) -> int:
@@ -71,6 +121,43 @@ def _fit(text: str, width: int) -> str:
     return text + " " * (width - _display_width(text))
 
 
+def terminal_columns() -> int | None:
+    """Columns to fit output into: $COLUMNS, else the terminal's width when stdout is a
+    terminal, else None (piped into a file or a program: do not cut)."""
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        if sys.stdout.isatty():
+            return shutil.get_terminal_size().columns
+    except (OSError, ValueError):  # pragma: no cover
+        pass
+    return None
+
+
+def fit_widths(natural: Sequence[int], available: int | None, *, sep: int = 2,
+               keep: int = 0, floor: int = 6) -> list[int]:
+    """Column widths that fit ``available`` columns: the widest of the other columns give
+    way first, down to ``floor``; column ``keep`` (the name) is never cut.
+
+    Args:
+        natural: each column's widest cell (display columns).
+        available: the line width to fit, or None for no limit.
+    Returns:
+        One width per column (the line may still be wider if even the floors do not fit).
+    """
+    widths = list(natural)
+    if available is None:
+        return widths
+    while sum(widths) + sep * (len(widths) - 1) > available:
+        candidates = [i for i, w in enumerate(widths) if i != keep and w > floor]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
+
+
 def cmd_data_list(args: argparse.Namespace) -> int:
     from dxlab.datasets import read_catalog
 
@@ -78,8 +165,9 @@ def cmd_data_list(args: argparse.Namespace) -> int:
     rows = [(e.name, e.publisher.split(" (")[0], e.reference_dates, e.unit, e.source_quality)
             for e in entries.values()]
     head = ("name", "publisher", "reference dates", "unit", "quality")
-    widths = [min(max(_display_width(str(r[i])) for r in [head, *rows]), w)
-              for i, w in enumerate((42, 26, 40, 24, 44))]
+    natural = [min(max(_display_width(str(r[i])) for r in [head, *rows]), w)
+               for i, w in enumerate((42, 26, 40, 24, 44))]
+    widths = fit_widths(natural, terminal_columns())
 
     def fmt(row: Sequence[str]) -> str:
         return "  ".join(_fit(str(c), w) for c, w in zip(row, widths, strict=True)).rstrip()
@@ -182,25 +270,42 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser(
-        "run", help="execute notebooks with papermill and write HTML reports",
-        description="Execute notebooks with papermill; write the executed .ipynb, a "
-        "reader-facing .html and reports/index.html.",
+        "run", help="execute notebooks and write HTML reports with an index",
+        description="Execute notebooks (each in its own fork of a warm template process) and "
+        "write, per report, the executed .ipynb, a reader-facing .html and a cache key "
+        "(.key.json); then rewrite reports/index.html. Unchanged reports are served from "
+        "cache.",
         epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                      help="notebook(s) to run ad hoc; default: every report in the reports file")
     run.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
                      help="set a parameter (repeatable); the value is converted to the type of "
-                     "the notebook's default; unknown names are an error")
+                     "the notebook's default (strictly: 2015.0 is not an int); unknown names "
+                     "are an error")
     run.add_argument("--reports-file", metavar="FILE",
                      help="reports declaration (default: notebooks/reports.toml)")
     run.add_argument("-o", "--output-dir", metavar="DIR",
                      help="where reports go (default: reports/, or $DXLAB_REPORTS_DIR)")
-    run.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
-                     help="run N notebooks in parallel processes (default 1)")
+    run.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+                     help="build N reports at a time (default: the number of CPUs)")
+    run.add_argument("--set", metavar="NAME",
+                     help="build the named set [[set.NAME]] of the reports file instead of "
+                     "its [[report]] entries")
+    run.add_argument("--force", action="store_true",
+                     help="rebuild every report, even those whose inputs did not change")
+    run.add_argument("--executor", choices=["local", "dask"], default="local",
+                     help="where reports are built: 'local' (default) or 'dask' "
+                     "(needs --scheduler and pip install 'dxlab[dask]')")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="dask.distributed scheduler address, e.g. tcp://host:8786")
+    run.add_argument("--no-wait", action="store_true",
+                     help="when another dxlab run is writing to the same reports folder, "
+                     "stop with exit status 2 instead of waiting for it")
     run.add_argument("--show-code", action="store_true",
                      help="keep code cells in the HTML (hidden by default)")
-    run.add_argument("--name", help="report file name stem for an ad hoc run")
-    run.add_argument("--timeout", type=int, default=600, metavar="SECONDS",
+    run.add_argument("--name", help="report file name stem for an ad hoc run (letters, digits, "
+                     "_ - .; not 'index')")
+    run.add_argument("--timeout", type=_timeout, default=600, metavar="SECONDS",
                      help="per-cell execution timeout (default 600; 0 = none)")
     run.set_defaults(func=cmd_run)
 
@@ -241,11 +346,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_broken_pipe() -> int:
+    """stdout's reader went away (``dxlab data list | head``): stop quietly, no traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover
+        pass
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``dxlab`` command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except KeyboardInterrupt:
+        print("dxlab: interrupted", file=sys.stderr)
+        return 130
     except DxlabError as exc:
         print(f"dxlab: error: {exc}", file=sys.stderr)
         return 2

@@ -3,6 +3,11 @@
 Japanese text renders with IPAexGothic from matplotlib-fontja (bundled in that package, so
 no system font is needed). :func:`use_style` applies the house style; every plotting function
 here calls it, so a notebook needs no set-up cell.
+
+The house style also covers how tables and figures are shown: importing this module applies
+:func:`use_display_style` (pandas shows every column and whole cell text, so a table that a
+finding quotes is never cut with "..."), and in IPython figures are shown as retina PNG
+(twice the pixels, crisp on HiDPI screens). Grid lines are drawn behind the data.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ HOUSE_STYLE: dict[str, object] = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
+    "axes.axisbelow": True,  # grid lines behind bars and lines, never over the data
     "grid.alpha": 0.3,
     "axes.titleweight": "normal",  # IPAexGothic ships one weight
     "axes.titlesize": 13,
@@ -42,10 +48,109 @@ HOUSE_STYLE: dict[str, object] = {
 }
 
 
+# pandas display options of the house style: no column, cell text or table of up to
+# 1,000 rows is cut; numbers keep pandas' default precision.
+DISPLAY_OPTIONS: dict[str, object] = {
+    "display.max_columns": None,
+    "display.max_colwidth": None,
+    "display.max_rows": 1000,
+    "display.min_rows": 1000,
+    "display.width": 200,
+}
+
+
+# A table wider than this many characters (estimated from its longest texts) is shown as
+# several tables of consecutive columns, each with the row labels, instead of one table
+# the reader has to scroll sideways (on paper or a phone, the hidden part is simply lost).
+SPLIT_TABLE_CHARS = 120
+
+
+def _text_width(values: object) -> int:
+    return max((len(str(v)) for v in values), default=0)
+
+
+def split_wide_frame_html(frame: pd.DataFrame, max_chars: int = SPLIT_TABLE_CHARS) -> str:
+    """HTML of ``frame`` as pandas shows it, split into column blocks when it is wide.
+
+    Args:
+        frame: the table.
+        max_chars: the estimated width (characters) one block may take.
+    Returns:
+        One ``_repr_html_`` table, or several (each with the row labels and a note saying
+        which columns it holds).
+    """
+    html = frame._repr_html_
+    if frame.shape[1] <= 2:
+        return html()
+    sample = frame if len(frame) <= 60 else pd.concat([frame.head(30), frame.tail(30)])
+    index_w = max(_text_width(sample.index), _text_width(frame.index.names)) + 2
+    widths = []
+    for i in range(frame.shape[1]):
+        col = sample.iloc[:, i]
+        shown = col.map(lambda v: f"{v:.6g}" if isinstance(v, float) else v)
+        widths.append(max(_text_width([frame.columns[i]]), _text_width(shown)) + 2)
+    if index_w + sum(widths) <= max_chars:
+        return html()
+    blocks, start, used = [], 0, index_w
+    for i, w in enumerate(widths):
+        if i > start and used + w > max_chars:
+            blocks.append((start, i))
+            start, used = i, index_w
+        used += w
+    blocks.append((start, len(widths)))
+    total = frame.shape[1]
+    parts = [f'<p class="dxlab-split-note">Columns {a + 1}–{b} of {total}'
+             f'{" (continued below)" if b < total else ""}</p>'
+             + frame.iloc[:, a:b]._repr_html_() for a, b in blocks]
+    return '<div class="dxlab-split">' + "".join(parts) + "</div>"
+
+
+def use_display_style() -> None:
+    """Apply the house display options to pandas (see ``DISPLAY_OPTIONS``); under IPython
+    also show wide tables split into column blocks (:func:`split_wide_frame_html`)."""
+    for key, value in DISPLAY_OPTIONS.items():
+        pd.set_option(key, value)
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        shell = None
+    if shell is not None:
+        html = shell.display_formatter.formatters["text/html"]
+        html.for_type(pd.DataFrame, split_wide_frame_html)
+
+
+_retina_done = False
+
+
+def _use_retina_figures() -> None:
+    """In IPython with the inline backend, show figures as retina PNG (once per session)."""
+    global _retina_done
+    if _retina_done:
+        return
+    _retina_done = True
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is None or "inline" not in mpl.get_backend():
+            return
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("retina")
+    except Exception:  # pragma: no cover - not in IPython, or an older matplotlib-inline
+        pass
+
+
 def use_style() -> None:
     """Apply the house style (Japanese font included) to matplotlib's rcParams."""
     matplotlib_fontja.japanize()
     mpl.rcParams.update(HOUSE_STYLE)
+    _use_retina_figures()
+
+
+use_display_style()
 
 
 def _thousands(x: float, _pos: int) -> str:

@@ -78,3 +78,29 @@ def test_scenario_band_starts_every_line_at_the_last_observation():
     assert list(held.get_xdata()) == [2022.0, 2025.0, 2030.0]
     assert list(held.get_ydata()) == pytest.approx([50.0, 50.0, 50.0])
     plt.close(fig)
+
+
+def test_house_style_draws_grid_behind_data_and_shows_whole_tables():
+    import pandas as pd
+
+    plot.use_style()
+    assert plt.rcParams["axes.axisbelow"] is True and plt.rcParams["axes.grid"] is True
+    plot.use_display_style()
+    assert pd.get_option("display.max_columns") is None
+    assert pd.get_option("display.max_colwidth") is None
+    wide = pd.DataFrame([[12345] * 21], columns=[str(1920 + 5 * i) for i in range(21)])
+    assert "..." not in wide._repr_html_()
+
+
+def test_wide_tables_are_split_into_column_blocks_that_fit():
+    import pandas as pd
+
+    frame = pd.DataFrame([[12345] * 30, [67890] * 30], index=["a", "b"],
+                         columns=[f"c{i:02d}" for i in range(30)])
+    # each column is 5 characters wide + 2 = 7; the row labels 'None' (the index name) + 2
+    # = 6; 6 + 16 * 7 = 118 <= 120 < 125, so 16 columns fit a block and 14 follow.
+    html = plot.split_wide_frame_html(frame)
+    assert "Columns 1–16 of 30 (continued below)" in html and "Columns 17–30 of 30" in html
+    assert html.count("<table") == 2 and html.count("<th>a</th>") == 2
+    narrow = frame.iloc[:, :5]
+    assert plot.split_wide_frame_html(narrow) == narrow._repr_html_()

@@ -41,6 +41,13 @@ def test_every_parameter_is_explained_in_markdown(path):
         assert f"`{name}`" in markdown, f"parameter {name} is not explained"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_findings_publish_one_headline(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert sum("headline(" in c for c in code) == 1
+
+
 @pytest.mark.notebook
 def test_every_report_executes_with_its_defaults(tmp_path):
     specs = read_reports_file(REPO / "notebooks" / "reports.toml")
@@ -52,3 +59,12 @@ def test_every_report_executes_with_its_defaults(tmp_path):
         assert "data:image/png" in page, f"{r.name} has no figure"
         assert "Traceback" not in page
         assert r.sources, f"{r.name} recorded no data source"
+        assert r.headline and "{" not in r.headline, f"{r.name} published no headline"
+        # pandas truncates tables with a '...' row or column; the house style shows all
+        assert "<th>...</th>" not in page and "<td>...</td>" not in page, r.name
+        assert 'alt="No description' not in page and 'alt="Figure' in page
+    # Table 2 of the pyramid report quotes every census year, 1970 (the compare year) too.
+    pyramid = (tmp_path / "01_population_pyramid.html").read_text(encoding="utf-8")
+    start = pyramid.index("Table 2.")
+    table2 = pyramid[start:pyramid.index("jp-MarkdownCell", pyramid.index("<table", start))]
+    assert all(f"<th>{y}</th>" in table2 for y in range(1920, 2021, 5))

@@ -1,0 +1,441 @@
+"""Warm execution: a template process that has imported the heavy stack forks one process
+per report.
+
+Why: a report's fixed cost with a fresh kernel (kernel start, ``import pandas/matplotlib/
+dxlab``, papermill's per-cell notebook rewrites, graceful shutdown) was about 3 s against
+1.3 s of real work. The template (``python -m dxlab.run.warm``) imports pandas, pyarrow,
+matplotlib (inline backend), seaborn, IPython, nbconvert (with its templates compiled) and
+dxlab once; each report then runs in a ``fork()`` of it, which costs a few hundredths of a
+second.
+
+Isolation guarantee (tested in tests/test_run_isolation.py):
+
+- Every report runs in its own process, forked from a template that has only *imported*
+  modules and never runs notebook code. Whatever a report changes — its globals, attributes
+  of dxlab or pandas modules, matplotlib rcParams, pandas options, ``os.environ``, the
+  working directory, ``sys.path`` — lives in that process's copy-on-write memory and ends
+  with it. The next report starts from the template's untouched state.
+- Each report gets the environment of the ``dxlab run`` that submitted it, the notebook's
+  folder as working directory, NumPy's global random state reseeded from the OS (as a fresh
+  kernel would have), and pandas/matplotlib house style applied.
+- A report that crashes (``os._exit``, segfault, SIGKILL, out of memory) kills only its own
+  process; the template and the other reports go on, and its page says that the kernel died
+  and in which cell.
+- Not isolated, as with any kernel: files a notebook writes, and the shared parquet cache in
+  ``data/processed`` (written atomically by dxlab.data).
+
+Lifetime: the template reads requests on its stdin. When the ``dxlab run`` that started it
+exits or is killed (SIGKILL included), stdin reaches end-of-file and the template kills its
+report processes and exits; each report process also asks the kernel to SIGKILL it when the
+template dies (``PR_SET_PDEATHSIG``). So no report keeps running after ``dxlab run`` is gone.
+
+Protocol (one JSON object per line): requests ``{"op": "run"|"salvage", "id", "job",
+"status"}`` and ``{"op": "kill", "id", "reason"}``; events ``{"event": "ready"}``,
+``{"event": "started", "id", "pid"}``, ``{"event": "exited", "id", "status"}`` (a raw wait
+status) and ``{"event": "error", "id", "message"}``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+# What every report needs. Modules only some reports import (seaborn with scipy: 0.6 s;
+# pyarrow.dataset, PIL's image plugins) are preloaded only when enough reports of the batch
+# imported them last time (``extra``): a preload is on every batch's critical path, an
+# import in a report only on that report's. Only modules of these packages are preloaded
+# that way (importing them starts no thread, so forking stays safe):
+PRELOADABLE = frozenset({"numpy", "pandas", "pyarrow", "matplotlib", "PIL", "seaborn",
+                         "scipy", "IPython", "dxlab", "pandera", "nbconvert", "nbformat",
+                         "jinja2", "mistune", "pygments", "statsmodels"})
+PRELOAD = (
+    "numpy", "pandas", "pyarrow", "pyarrow.parquet", "matplotlib", "matplotlib.pyplot",
+    "matplotlib_inline.backend_inline", "IPython", "IPython.display",
+    "nbformat", "nbconvert", "dxlab.data", "dxlab.datasets", "dxlab.plot", "dxlab.pyramid",
+    "dxlab.adoption", "dxlab.reporting", "dxlab.run.engine", "dxlab.run.render",
+    "dxlab.run.job",
+)
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+# =========================================================================== template side
+
+
+def _prctl_pdeathsig() -> None:
+    """Ask Linux to SIGKILL this process when its parent (the template) dies."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
+def preload(modules: Iterable[str] = PRELOAD, *, show_code: bool = False) -> list[str]:
+    """Import the modules reports use, and compile the HTML templates. Returns failures."""
+    import importlib
+
+    # jsonschema (via nbformat) builds rfc3987 grammars at import when rfc3987_syntax is
+    # installed (1.2-1.6 s); nbformat's schemas use no format that needs it.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    failed = []
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # an optional module missing must not stop the template
+            failed.append(f"{name}: {type(exc).__name__}: {exc}")
+    try:
+        from dxlab.run import render
+
+        render.warm_up(show_code)
+    except Exception as exc:  # pragma: no cover - reported, reports will fail visibly
+        failed.append(f"render warm-up: {type(exc).__name__}: {exc}")
+    try:  # a shell imports ~15 more IPython modules (completer, magics ...): do it once
+        from dxlab.run.engine import ReportShell, shell_config
+
+        ReportShell.instance(config=shell_config())
+        ReportShell.clear_instance()  # each report creates its own, with matplotlib inline
+    except Exception as exc:  # pragma: no cover
+        failed.append(f"shell warm-up: {type(exc).__name__}: {exc}")
+    return failed
+
+
+def _child(op: str, job_data: dict, status: int, keep_fds: tuple[int, ...]) -> None:
+    """In the forked process: run (or salvage) one job, then ``_exit``."""
+    code = 0
+    try:
+        os.setpgid(0, 0)  # its own process group: subprocesses it starts die with it
+        _prctl_pdeathsig()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.set_wakeup_fd(-1)
+        for fd in keep_fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        from dxlab.run import job as jobmod
+
+        job = jobmod.Job.from_json(job_data)
+        staging = Path(job.staging)
+        staging.mkdir(parents=True, exist_ok=True)
+        log = os.open(staging / jobmod.LOG_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        os.close(devnull)
+        if op == "salvage":
+            jobmod.salvage(job, status)
+        else:
+            jobmod.run(job)
+    except BaseException:
+        import traceback
+
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+            sys.stderr.flush()
+        code = 70
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        os._exit(code)
+
+
+def serve(argv: list[str] | None = None) -> None:
+    """The template's main loop (``python -m dxlab.run.warm [--preload A,B] [--show-code]``).
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra = []
+    if "--preload" in argv:
+        extra = [m for m in argv[argv.index("--preload") + 1].split(",") if m]
+    show_code = "--show-code" in argv
+    req_fd, out_fd = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)  # stray prints from imported modules must not corrupt the protocol
+    os.close(devnull)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # dxlab run handles Ctrl-C, then stdin EOF
+    out = os.fdopen(out_fd, "w", buffering=1, encoding="utf-8")
+
+    def send(**msg: object) -> None:
+        out.write(json.dumps(msg) + "\n")
+        out.flush()
+
+    t0 = time.perf_counter()
+    failed = preload((*PRELOAD, *extra), show_code=show_code)
+    threads = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    send(event="ready", pid=os.getpid(), preload_s=round(time.perf_counter() - t0, 3),
+         failed=failed, threads=threads)
+
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_w)
+    stop = {"flag": False}
+
+    def on_term(*_a):
+        stop["flag"] = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    children: dict[int, str] = {}  # pid -> request id
+    by_id: dict[str, int] = {}
+    buf = b""
+    keep = (req_fd, out_fd, wake_r, wake_w)
+
+    def kill_group(pid: int) -> None:
+        for target in (lambda: os.killpg(pid, signal.SIGKILL),
+                       lambda: os.kill(pid, signal.SIGKILL)):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                target()
+
+    def reap() -> None:
+        while children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            # Subprocesses a notebook left running (its process group) end with the report.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+            rid = children.pop(pid, None)
+            if rid is not None:
+                by_id.pop(rid, None)
+                send(event="exited", id=rid, status=status)
+
+    def handle(msg: dict) -> None:
+        op = msg.get("op")
+        if op in ("run", "salvage"):
+            rid = str(msg["id"])
+            out.flush()
+            try:
+                pid = os.fork()
+            except OSError as exc:
+                send(event="error", id=rid, message=f"fork failed: {exc}")
+                return
+            if pid == 0:
+                _child(op, msg["job"], int(msg.get("status", 0)), keep)
+            with contextlib.suppress(OSError):  # also here: no race with the child's own call
+                os.setpgid(pid, pid)
+            children[pid] = rid
+            by_id[rid] = pid
+            send(event="started", id=rid, pid=pid)
+        elif op == "kill":
+            pid = by_id.get(str(msg["id"]))
+            if pid is not None:
+                kill_group(pid)
+
+    try:
+        while not stop["flag"]:
+            try:
+                ready, _, _ = select.select([req_fd, wake_r], [], [], 1.0)
+            except InterruptedError:  # pragma: no cover - PEP 475 retries
+                continue
+            if wake_r in ready:
+                with contextlib.suppress(BlockingIOError):
+                    while os.read(wake_r, 4096):
+                        pass
+            reap()
+            if req_fd in ready:
+                chunk = os.read(req_fd, 1 << 20)
+                if not chunk:  # dxlab run is gone: stop everything
+                    break
+                buf += chunk
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    if line.strip():
+                        handle(json.loads(line))
+    finally:
+        for pid in list(children):
+            kill_group(pid)
+        for pid in list(children):
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+# =========================================================================== client side
+
+
+class TemplateDied(RuntimeError):
+    """The template process is gone (killed, out of memory, failed to start)."""
+
+
+class Template:
+    """The parent's handle on one template process.
+
+    Events for a job are put on the queue given to :meth:`submit` as tuples
+    ``(kind, id, value)``: ``("started", id, pid)``, ``("exited", id, wait_status)``,
+    ``("error", id, message)``; if the template dies, every job still open gets
+    ``("died", id, message)``.
+    """
+
+    def __init__(self, *, python: str | None = None, env: dict | None = None,
+                 ready_timeout: float = 300, extra: Iterable[str] = (),
+                 show_code: bool = False) -> None:
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open for the lifetime
+            prefix="dxlab-template-", suffix=".log", delete=False)
+        argv = [python or sys.executable, "-m", "dxlab.run.warm"]
+        extra = [m for m in extra if m.split(".")[0] in PRELOADABLE
+                 and m.replace("_", "").replace(".", "").isalnum()]
+        if extra:
+            argv += ["--preload", ",".join(extra)]
+        if show_code:
+            argv.append("--show-code")
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+            env=env, close_fds=True)
+        self._lock = threading.Lock()
+        self._queues: dict[str, queue.Queue] = {}
+        self._ready = threading.Event()
+        self.info: dict = {}
+        self.dead: str | None = None
+        self._reader = threading.Thread(target=self._read, name="dxlab-template-reader",
+                                        daemon=True)
+        self._reader.start()
+        if not self._ready.wait(ready_timeout) or self.dead:
+            msg = self.dead or f"the report template did not start in {ready_timeout:.0f} s"
+            self.close()
+            raise TemplateDied(msg)
+
+    def _log_tail(self) -> str:
+        try:
+            return Path(self.log.name).read_text(encoding="utf-8", errors="replace")[-2000:]
+        except OSError:  # pragma: no cover
+            return ""
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            try:
+                msg = json.loads(raw)
+            except ValueError:
+                continue
+            ev = msg.get("event")
+            if ev == "ready":
+                self.info = msg
+                self._ready.set()
+                continue
+            rid = str(msg.get("id"))
+            with self._lock:
+                q = self._queues.get(rid)
+                if ev in ("exited", "error"):
+                    self._queues.pop(rid, None)
+            if q is None:
+                continue
+            if ev == "started":
+                q.put(("started", rid, msg["pid"]))
+            elif ev == "exited":
+                q.put(("exited", rid, msg["status"]))
+            elif ev == "error":
+                q.put(("error", rid, msg.get("message", "")))
+        # EOF: the template is gone
+        code = self.proc.wait()
+        tail = self._log_tail().strip()
+        reason = (f"the report template process ended (exit status {code})"
+                  + (f": {tail.splitlines()[-1]}" if tail else ""))
+        with self._lock:
+            self.dead = reason
+            pending, self._queues = self._queues, {}
+        self._ready.set()
+        for rid, q in pending.items():
+            q.put(("died", rid, reason))
+
+    def alive(self) -> bool:
+        return self.dead is None and self.proc.poll() is None
+
+    def _send(self, msg: dict) -> None:
+        data = (json.dumps(msg, ensure_ascii=False) + "\n").encode("utf-8")
+        with self._lock:
+            if self.dead:
+                raise TemplateDied(self.dead)
+            try:
+                assert self.proc.stdin is not None
+                self.proc.stdin.write(data)
+                self.proc.stdin.flush()
+            except (BrokenPipeError, OSError) as exc:
+                raise TemplateDied(f"the report template process is gone ({exc})") from None
+
+    def submit(self, rid: str, job: dict, events: queue.Queue, *, op: str = "run",
+               status: int = 0) -> None:
+        """Start one job (``op`` 'run' or 'salvage') in a fresh fork of the template."""
+        with self._lock:
+            self._queues[rid] = events
+        try:
+            self._send({"op": op, "id": rid, "job": job, "status": status})
+        except TemplateDied:
+            with self._lock:
+                self._queues.pop(rid, None)
+            raise
+
+    def kill(self, rid: str) -> None:
+        """SIGKILL the process of job ``rid`` (if it is still running)."""
+        with contextlib.suppress(TemplateDied):
+            self._send({"op": "kill", "id": rid})
+
+    def close(self) -> None:
+        """Stop the template: it kills any report still running and exits."""
+        with contextlib.suppress(Exception):
+            if self.proc.stdin:
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            self.proc.kill()
+            self.proc.wait()
+        with contextlib.suppress(Exception):
+            self.log.close()
+            os.unlink(self.log.name)
+
+
+_SHARED: Template | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_template(extra: Iterable[str] = (), show_code: bool = False) -> Template:
+    """This process's template, started on first use and restarted if it died.
+
+    One template serves every batch run from the same process (the CLI runs one batch; a
+    test session or a notebook calling ``run_reports`` repeatedly reuses it). It never runs
+    notebook code itself, so reuse cannot leak state between batches. ``extra`` modules and
+    ``show_code`` only shape a template that is started now.
+    """
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None or not _SHARED.alive():
+            if _SHARED is not None:
+                _SHARED.close()
+            _SHARED = Template(extra=extra, show_code=show_code)
+        return _SHARED
+
+
+def close_shared() -> None:
+    """Stop this process's template, if any (also done at interpreter exit)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is not None:
+            _SHARED.close()
+            _SHARED = None
+
+
+import atexit  # noqa: E402
+
+atexit.register(close_shared)
+
+if __name__ == "__main__":
+    serve()
