@@ -32,10 +32,28 @@ def source_sha256() -> str:
     return h.hexdigest()
 
 
+def install_paths() -> list[str]:
+    """The interpreter's own install folders (site-packages; the user site where enabled):
+    what ``python -I`` would see, without the current folder, ``PYTHONPATH`` entries or the
+    scratch folders of a dask worker."""
+    import site
+
+    paths = list(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        paths.append(site.getusersitepackages())
+    return paths
+
+
 @functools.cache
 def environment_sha256() -> str:
-    """sha256 over the sorted ``name==version`` list of every installed distribution."""
-    pins = sorted(
-        f"{(d.metadata['Name'] or '').lower()}=={d.version}" for d in metadata.distributions()
-    )
+    """sha256 over the sorted, de-duplicated ``name==version`` list of the distributions
+    installed in :func:`install_paths`.
+
+    Only the install folders count, so the value does not depend on where or how dxlab is
+    started (a checkout's ``dxlab.egg-info`` beside ``python -m``, a worker's ``/tmp``).
+    """
+    pins = sorted({
+        f"{(d.metadata['Name'] or '').lower()}=={d.version}"
+        for d in metadata.distributions(path=install_paths())
+    })
     return hashlib.sha256("\n".join(pins).encode()).hexdigest()

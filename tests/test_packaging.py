@@ -72,3 +72,23 @@ def test_console_script_runs_and_documents_every_run_option():
     for option in ("--param", "--jobs", "--show-code", "--reports-file", "--output-dir",
                    "--timeout", "--name", "NOTEBOOK"):
         assert option in out.stdout, option
+
+
+def test_environment_fingerprint_does_not_depend_on_where_dxlab_starts(tmp_path):
+    """Started from the repository (its dxlab.egg-info on sys.path) or from elsewhere, the
+    installed environment is the same and so is its fingerprint (else every report rebuilt
+    depending on the working directory)."""
+    code = "from dxlab import fingerprint; print(fingerprint.environment_sha256())"
+    here = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=REPO, check=True).stdout
+    there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           cwd=tmp_path, check=True).stdout
+    assert here == there and len(here.strip()) == 64
+
+
+def test_reading_the_catalog_does_not_load_pandas():
+    code = ("import sys, dxlab.datasets as d; d.read_catalog(); "
+            "print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, check=True).stdout
+    assert out.strip() == "False"

@@ -32,7 +32,6 @@ import functools
 import hashlib
 import json
 import sys
-import threading
 from pathlib import Path
 
 from dxlab import paths
@@ -68,34 +67,12 @@ def catalog_files_sha256() -> str:
     return h.hexdigest()
 
 
-_SYS_PATH_LOCK = threading.Lock()
-
-
 def environment_fingerprint() -> str:
-    """:func:`dxlab.fingerprint.environment_sha256` over the interpreter's own install folders.
-
-    That function scans ``sys.path``, which holds more than the installed environment: the
-    current folder when started as ``python -m``/``-c`` (the repository's ``dxlab.egg-info``
-    then counts as a second dxlab), dask's scratch folders and ``/tmp`` in a dask client or
-    worker. The hash then depended on how and where ``dxlab run`` was started, and rebuilt
-    every report. Here it sees only the site-packages folders (as ``python -I`` would).
-    """
-    import site
-
+    """:func:`dxlab.fingerprint.environment_sha256` (the install folders only, so the value
+    does not depend on how and where ``dxlab run`` is started)."""
     from dxlab import fingerprint
 
-    func = fingerprint.environment_sha256
-    func = getattr(func, "__wrapped__", func)  # not a per-process cached value
-    installed = set(site.getsitepackages())
-    if site.ENABLE_USER_SITE:
-        installed.add(site.getusersitepackages())
-    with _SYS_PATH_LOCK:
-        saved = sys.path[:]
-        sys.path[:] = [p for p in saved if p in installed]
-        try:
-            return func()
-        finally:
-            sys.path[:] = saved
+    return fingerprint.environment_sha256()
 
 
 @functools.cache
