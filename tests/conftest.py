@@ -55,3 +55,13 @@ def damaged(tmp_path, name: str, edit, *, keep_lines: int = 30, encoding: str = 
     path = tmp_path / name.split("/")[-1]
     path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
     return path
+
+
+def at(i: int, old: str, new: str):
+    """An edit for :func:`damaged`: replace ``old`` by ``new`` on line ``i`` (1-based) only."""
+
+    def edit(lines):
+        assert old in lines[i - 1], f"{old!r} not on line {i}: {lines[i - 1]!r}"
+        return [*lines[: i - 1], lines[i - 1].replace(old, new, 1), *lines[i:]]
+
+    return edit

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import RAW, damaged, read_file
+from conftest import RAW, at, damaged, read_file
 
 from dxlab.errors import DataError
 
@@ -27,16 +27,6 @@ C03 = "census_time_series/c03.csv"
 FMSB = "census_single_year_age_fmsb.csv"
 DISPATCH = "advisor_dispatch_osaka_2021.csv"
 SSDSE_B = "ssdse_b_2026_long.csv"
-
-
-def at(i: int, old: str, new: str):
-    """Edit: replace ``old`` by ``new`` on line ``i`` (1-based) only."""
-
-    def edit(lines):
-        assert old in lines[i - 1], f"{old!r} not on line {i}: {lines[i - 1]!r}"
-        return [*lines[: i - 1], lines[i - 1].replace(old, new, 1), *lines[i:]]
-
-    return edit
 
 
 # (id, dataset, raw file, edit, expected message fragment after the file name)

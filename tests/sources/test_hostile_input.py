@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import RAW, damaged, read_file
+from conftest import RAW, at, damaged, read_file
 
 from dxlab.errors import DataError
 from dxlab.sources import estat
@@ -35,16 +35,6 @@ ADOPTION = "digital_adoption_prefecture.csv"
 AGE3 = "population_projection_japan.csv"
 KPI = "osaka_dx_outcome_indicators_fy2023.csv"
 DISPATCH = "advisor_dispatch_osaka_2021.csv"
-
-
-def at(i: int, old: str, new: str):
-    """Edit: replace ``old`` by ``new`` on line ``i`` (1-based) only."""
-
-    def edit(lines):
-        assert old in lines[i - 1], f"{old!r} not on line {i}: {lines[i - 1]!r}"
-        return [*lines[: i - 1], lines[i - 1].replace(old, new, 1), *lines[i:]]
-
-    return edit
 
 
 # (id, dataset, raw file, edit, lines kept, expected message after the file name)
