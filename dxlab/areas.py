@@ -411,17 +411,74 @@ class AreaData:
     sources: list[pd.DataFrame]
 
 
-def load(*, level: float = 0.95) -> AreaData:
+_INPUTS = ("ssdse_a_2025_municipal", "mic_mynumber_card_age_sex", "mic_mynumber_card_municipal")
+_CACHED = ("structure", "names", "rates", "municipal", "prefectural")
+
+
+def load(*, level: float = 0.95, cache: bool = True) -> AreaData:
     """Load the bundled data and compare every municipality and prefecture on every date that
-    both the municipal and the national age-sex card tables cover (38 dates, 2017-2022)."""
-    from dxlab import data
+    both the municipal and the national age-sex card tables cover (38 dates, 2017-2022).
+
+    The comparison is derived data and is cached like the datasets (parquet files under
+    ``data/processed/areas-<key>/``, written atomically, rebuilt when unreadable); the key
+    covers the three input datasets' fingerprints, the whole dxlab source and ``level``, so a
+    changed input or method rebuilds it. Hundreds of area reports then share one computation.
+    """
+    import hashlib
+    import json
+
+    from dxlab import data, paths
+    from dxlab.datasets import entry
+    from dxlab.fingerprint import source_sha256
+
+    ssdse = data.load(_INPUTS[0])
+    cards = data.load(_INPUTS[1], totals=True)
+    municipal_cards = data.load(_INPUTS[2])
+    sources = [ssdse, cards, municipal_cards]
+    key = hashlib.sha256(json.dumps(
+        [[entry(n).sha256 for n in _INPUTS], source_sha256(), level]).encode()).hexdigest()[:20]
+    folder = paths.processed_dir() / f"areas-{key}"
+    if cache:
+        try:
+            frames = {n: pd.read_parquet(folder / f"{n}.parquet") for n in _CACHED}
+            names = frames["names"].set_index("muni_code5")
+            dates = sorted(frames["municipal"]["reference_date"].unique())
+            return AreaData(frames["structure"], names, frames["rates"], frames["municipal"],
+                            frames["prefectural"], dates, sources)
+        except Exception:  # missing or unreadable: rebuilt below, never trusted
+            pass
+    built = _build(ssdse, cards, municipal_cards, level=level, sources=sources)
+    if cache:
+        _write_area_cache(folder, built)
+    return built
+
+
+def _write_area_cache(folder, built: AreaData) -> None:
+    import os
+    import shutil
+    import tempfile
+
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent)
+        try:
+            for name in _CACHED:
+                frame = getattr(built, name)
+                frame = frame.reset_index() if name == "names" else frame
+                frame.to_parquet(os.path.join(tmp, f"{name}.parquet"), index=False)
+            os.rename(tmp, folder)  # atomic; fails harmlessly if another process won
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:
+        pass  # the cache is an optimisation; a read-only checkout still works
+
+
+def _build(ssdse: pd.DataFrame, cards: pd.DataFrame, municipal_cards: pd.DataFrame, *,
+           level: float, sources: list[pd.DataFrame]) -> AreaData:
     from dxlab.clean.areas import PREFECTURES
     from dxlab.clean.romaji import english_area_name
     from dxlab.sources.geo import municipal_points
 
-    ssdse = data.load("ssdse_a_2025_municipal")
-    cards = data.load("mic_mynumber_card_age_sex", totals=True)
-    municipal_cards = data.load("mic_mynumber_card_municipal")
     structure = census_structure(ssdse)
     rates = reference_rates(cards)
     dates = sorted(set(rates["reference_date"]) & set(municipal_cards["reference_date"]))
@@ -445,8 +502,7 @@ def load(*, level: float = 0.95) -> AreaData:
     names = names.join(points[["lat", "lon"]]).assign(point_note=points["note"])
     compared = compared.merge(names[["pref_code"]], left_on="muni_code5", right_index=True)
     prefectural = aggregate(compared, "pref_code", level=level)
-    return AreaData(structure, names, rates, compared, prefectural, dates,
-                    [ssdse, cards, municipal_cards])
+    return AreaData(structure, names, rates, compared, prefectural, dates, sources)
 
 
 def resolve_municipality(key: str | int, names: pd.DataFrame) -> str:

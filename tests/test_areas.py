@@ -186,3 +186,19 @@ def test_tables_on_a_date(bundle):
     assert set(p["rank_adjusted"]) == set(range(1, 48))
     with pytest.raises(DataError, match="no comparison for 2022-12-30"):
         areas.municipal_table(bundle, "2022-12-30")
+
+
+def test_the_cached_comparison_equals_a_fresh_one(tmp_path, monkeypatch):
+    """The derived cache (data/processed/areas-<key>/) returns what a fresh build returns."""
+    monkeypatch.setenv("DXLAB_CACHE_DIR", str(tmp_path))
+    fresh = areas.load(cache=False)
+    first = areas.load()
+    assert len(list(tmp_path.glob("areas-*/*.parquet"))) == 5
+    cached = areas.load()
+    for name in ("structure", "rates", "municipal", "prefectural"):
+        pd.testing.assert_frame_equal(getattr(cached, name).reset_index(drop=True),
+                                      getattr(fresh, name).reset_index(drop=True),
+                                      check_dtype=False)
+    pd.testing.assert_frame_equal(cached.names, fresh.names, check_dtype=False,
+                                  check_categorical=False)
+    assert cached.dates == fresh.dates == first.dates
