@@ -123,6 +123,22 @@ def _entry(item: dict, path: Path, i: int) -> Entry:
     return Entry(**base, files=raw_files, extra=extra)
 
 
+_last_parsed: tuple[str, dict] | None = None
+
+
+def _parse_toml(text: str) -> dict:
+    """``tomllib.loads`` with a one-entry memo keyed by the text itself (a report reads the
+    catalog several times; parsing it costs ~15 ms each time). Keyed by content, not by
+    modification time, so a catalog rewritten within the same clock tick is still re-read.
+    Callers get a deep copy, so nothing they change reaches the memo."""
+    import copy
+
+    global _last_parsed
+    if _last_parsed is None or _last_parsed[0] != text:
+        _last_parsed = (text, tomllib.loads(text))
+    return copy.deepcopy(_last_parsed[1])
+
+
 def read_catalog(raw: Path | None = None) -> dict[str, Entry]:
     """Parse ``catalog.toml`` into entries keyed by name.
 
@@ -135,7 +151,7 @@ def read_catalog(raw: Path | None = None) -> dict[str, Entry]:
     if not path.is_file():
         raise CatalogError(f"{path}: catalog not found")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = _parse_toml(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: not valid TOML: {exc}") from None
     entries: dict[str, Entry] = {}
