@@ -143,9 +143,25 @@ def _use_retina_figures() -> None:
         pass
 
 
+def use_japanese_font() -> None:
+    """Make IPAexGothic (bundled with matplotlib-fontja) the font family.
+
+    ``matplotlib_fontja.japanize()`` registers the font file again on every call, and each
+    registration empties matplotlib's font-lookup cache; so it is called only while the font
+    is not registered yet.
+    """
+    from matplotlib import font_manager
+
+    name = matplotlib_fontja.matplotlib_fontja.FONT_NAME
+    if any(f.name == name for f in font_manager.fontManager.ttflist):
+        mpl.rc("font", family=name)
+    else:
+        matplotlib_fontja.japanize()
+
+
 def use_style() -> None:
     """Apply the house style (Japanese font included) to matplotlib's rcParams."""
-    matplotlib_fontja.japanize()
+    use_japanese_font()
     mpl.rcParams.update(HOUSE_STYLE)
     _use_retina_figures()
 

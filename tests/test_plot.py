@@ -104,3 +104,19 @@ def test_wide_tables_are_split_into_column_blocks_that_fit():
     assert html.count("<table") == 2 and html.count("<th>a</th>") == 2
     narrow = frame.iloc[:, :5]
     assert plot.split_wide_frame_html(narrow) == narrow._repr_html_()
+
+
+def test_choosing_the_japanese_font_again_keeps_matplotlibs_font_cache():
+    """japanize() re-registers the font and empties findfont's cache on every call; the house
+    style calls it once per process and afterwards only sets the family."""
+    from matplotlib import font_manager
+
+    plot.use_style()
+    before = len(font_manager.fontManager.ttflist)
+    findfont(FontProperties(family=plot.FONT_FAMILY))
+    cached = font_manager.fontManager._findfont_cached.cache_info().currsize
+    plot.use_style()
+    plot.use_japanese_font()
+    assert len(font_manager.fontManager.ttflist) == before
+    assert font_manager.fontManager._findfont_cached.cache_info().currsize >= cached > 0
+    assert plt.rcParams["font.family"] == [plot.FONT_FAMILY]
