@@ -103,6 +103,16 @@ def preload(modules: Iterable[str] = PRELOAD, *, show_code: bool = False) -> lis
         render.warm_up(show_code)
     except Exception as exc:  # pragma: no cover - reported, reports will fail visibly
         failed.append(f"render warm-up: {type(exc).__name__}: {exc}")
+    try:
+        warm_up_figures()
+    except Exception as exc:  # pragma: no cover - reported; reports then pay the cost
+        failed.append(f"figure warm-up: {type(exc).__name__}: {exc}")
+    try:
+        from dxlab.datasets import read_catalog
+
+        read_catalog()  # parsed once here; children reuse the parse while the text is equal
+    except Exception:  # a broken catalog is reported by the reports that read it
+        pass
     try:  # a shell imports ~15 more IPython modules (completer, magics ...): do it once
         from dxlab.run.engine import ReportShell, shell_config
 
@@ -111,6 +121,36 @@ def preload(modules: Iterable[str] = PRELOAD, *, show_code: bool = False) -> lis
     except Exception as exc:  # pragma: no cover
         failed.append(f"shell warm-up: {type(exc).__name__}: {exc}")
     return failed
+
+
+def warm_up_figures() -> None:
+    """Draw one small figure the way reports do, and throw it away.
+
+    A process pays once for things matplotlib builds on first use: the mathtext grammar
+    (log-axis tick labels), font lookups for the house style's Japanese font, the PNG writer.
+    Paid here, in the template, every forked report inherits them (about 0.15 s each). The
+    figure is made without pyplot (no figure number is taken) and inside ``rc_context``, so
+    no state a report can observe changes; loaded fonts themselves are not inherited
+    (matplotlib drops them after a fork).
+    """
+    import matplotlib as mpl
+    from IPython.core.pylabtools import print_figure
+    from matplotlib.figure import Figure
+
+    from dxlab.plot import HOUSE_STYLE, use_japanese_font
+
+    with mpl.rc_context():
+        use_japanese_font()  # not use_style(): that also configures the (absent) shell
+        mpl.rcParams.update(HOUSE_STYLE)
+        fig = Figure(figsize=(3, 2), layout="constrained")
+        ax = fig.add_subplot()
+        ax.set_xscale("log")
+        ax.plot([1, 10, 100], [0.5, 1.0, 1.5], marker="o", label="全国 ±1.0%")
+        ax.axhline(1.0, linestyle="--")
+        ax.set_title("人口 (千人) $O/E$")
+        ax.legend()
+        ax.grid(True)
+        print_figure(fig, "png", bbox_inches="tight", dpi=144)
 
 
 def _child(op: str, job_data: dict, status: int, keep_fds: tuple[int, ...]) -> None:

@@ -1,0 +1,63 @@
+"""The report shell and the warm template's figure warm-up: a figure is drawn only to make
+its PNG (not also for pyplot's refresh of interactive windows), and warming up changes
+nothing a report can observe. Each check runs in a fresh interpreter, because the shell is a
+process-wide singleton."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _run(code: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, check=True, timeout=120).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_a_figure_cell_is_drawn_once_and_kept_as_a_png():
+    seen = _run("""
+import json
+from dxlab.run.engine import execute
+draws = []
+nb = {"cells": [
+    {"cell_type": "code", "source": (
+        "import matplotlib.pyplot as plt\\n"
+        "fig, ax = plt.subplots()\\n"
+        "fig.canvas.mpl_connect('draw_event', lambda e: DRAWS.append(1))\\n"
+        "ax.plot([1, 2, 3], [3, 1, 2])"), "metadata": {}, "outputs": []},
+    {"cell_type": "code", "source": "len(DRAWS)", "metadata": {}, "outputs": []},
+]}
+import builtins
+builtins.DRAWS = draws
+result = execute(nb)
+kinds = [sorted(o.get("data", {})) for o in nb["cells"][0]["outputs"]]
+print(json.dumps({"status": result.status, "draws": len(draws), "kinds": kinds}))
+""")
+    assert seen["status"] == "ok"
+    assert any("image/png" in k for k in seen["kinds"]), seen["kinds"]
+    # making the PNG with bbox_inches="tight" draws twice (measure, then render); pyplot's
+    # post-cell refresh of interactive windows would add a third draw that nobody sees
+    assert seen["draws"] == 2
+
+
+def test_warming_up_figures_leaves_no_state_a_report_can_see():
+    seen = _run("""
+import json
+import matplotlib
+matplotlib.use("agg")
+import matplotlib.pyplot as plt
+import dxlab.plot  # importing it sets the font family (matplotlib_fontja does on import)
+before = {k: repr(v) for k, v in matplotlib.rcParams.items()}
+from dxlab.run.warm import warm_up_figures
+warm_up_figures()
+after = {k: repr(v) for k, v in matplotlib.rcParams.items()}
+changed = sorted(k for k in before if before[k] != after.get(k))
+print(json.dumps({"changed": changed, "fignums": plt.get_fignums(),
+                  "next": plt.figure().number}))
+""")
+    assert seen == {"changed": [], "fignums": [], "next": 1}
