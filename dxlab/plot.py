@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import LogFormatter
 
 FONT_FAMILY = "IPAexGothic"
 MALE_COLOR = "#3b6ea8"
@@ -447,6 +448,27 @@ def area_trajectory(frame: pd.DataFrame, *, title: str | None = None,
     return fig
 
 
+class PlainLogFormatter(LogFormatter):
+    """Log-axis tick labels as plain numbers with thousands separators ("1,000", "250,000")
+    instead of matplotlib's default powers of ten ("10³"): a reader without a science
+    background reads them directly, and plain text needs no mathtext layout (which
+    matplotlib re-parses on every render, a sizeable part of a figure's cost). Which ticks
+    get a label is left to :class:`~matplotlib.ticker.LogFormatter`."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        if not super().__call__(x, pos):
+            return ""
+        return f"{x:,.0f}" if abs(x) >= 1 else f"{x:g}"
+
+
+def plain_log_labels(axis) -> None:
+    """Label a base-10 log ``axis`` (e.g. ``ax.xaxis``, after ``ax.set_xscale("log")``) with
+    :class:`PlainLogFormatter`; minor ticks get labels only where the axis spans few decades,
+    as matplotlib decides by default."""
+    axis.set_major_formatter(PlainLogFormatter(10))
+    axis.set_minor_formatter(PlainLogFormatter(10, labelOnlyBase=False))
+
+
 def funnel_plot(frame: pd.DataFrame, *, tau2: float = 0.0,
                 highlight: str | Sequence[str] | None = None,
                 label_col: str | None = None, area: str = "muni_code5",
@@ -488,6 +510,7 @@ def funnel_plot(frame: pd.DataFrame, *, tau2: float = 0.0,
                         (r["expected_cards"], r["oe"]), fontsize=8, xytext=(4, 3),
                         textcoords="offset points")
     ax.set_xscale("log")
+    plain_log_labels(ax.xaxis)
     ax.set_xlabel("期待交付枚数 (対数目盛)")
     ax.set_ylabel("実績 ÷ 期待 (O/E)")
     ax.set_axisbelow(True)

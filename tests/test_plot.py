@@ -120,3 +120,20 @@ def test_choosing_the_japanese_font_again_keeps_matplotlibs_font_cache():
     assert len(font_manager.fontManager.ttflist) == before
     assert font_manager.fontManager._findfont_cached.cache_info().currsize >= cached > 0
     assert plt.rcParams["font.family"] == [plot.FONT_FAMILY]
+
+
+def test_funnel_log_axis_is_labelled_with_plain_numbers():
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)  # synthetic areas: only the axis labels are checked
+    expected = np.geomspace(50, 2_000_000, 300)
+    frame = pd.DataFrame({"muni_code5": [f"{i:05d}" for i in range(300)],
+                          "expected_cards": expected,
+                          "oe": 1 + rng.normal(0, 0.05, 300), "computable": True})
+    fig = plot.funnel_plot(frame, tau2=0.001)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert {"100", "1,000", "10,000", "100,000", "1,000,000"} <= set(labels), labels
+    assert not any("$" in s or "^" in s for s in labels)
+    plt.close(fig)
