@@ -61,3 +61,41 @@ print(json.dumps({"changed": changed, "fignums": plt.get_fignums(),
                   "next": plt.figure().number}))
 """)
     assert seen == {"changed": [], "fignums": [], "next": 1}
+
+
+def test_module_roots_keep_a_package_not_its_submodules_and_only_preloadable_ones():
+    from dxlab.run.warm import module_roots
+
+    new = ["scipy.stats", "scipy.stats._qmc", "scipy.stats._continuous_distns",
+           "scipy.sparse.csgraph", "scipy.sparse.csgraph._flow", "dxlab.kpi",
+           "pyarrow.dataset", "requests", "requests.adapters", "os"]
+    assert module_roots(new) == ["dxlab.kpi", "pyarrow.dataset", "scipy.sparse.csgraph",
+                                 "scipy.stats"]
+
+
+def test_a_batch_without_history_preloads_what_its_reports_keep_importing(tmp_path):
+    """A first run has no record of what its reports import; once two reports have imported
+    a module (jobs=1), the template imports it and later reports start with it."""
+    from fixtures.make_notebooks import make
+
+    from dxlab.run import ReportSpec, run_reports
+    from dxlab.run.warm import close_shared
+
+    body = ('import sys\nprint("AT_START", "dxlab.kpi" in sys.modules)\n'
+            "import dxlab.kpi")
+    specs = [ReportSpec(make(tmp_path / f"r{i}.ipynb", f"Report {i}", body)) for i in range(5)]
+    close_shared()  # a template of this session may have learned dxlab.kpi already
+    try:
+        results = run_reports(specs, out_dir=tmp_path / "out", jobs=1,
+                              progress=lambda _m: None)
+    finally:
+        close_shared()
+    assert [r.status for r in results] == ["ok"] * 5
+    at_start = ["AT_START True" in (tmp_path / "out" / f"r{i}.html").read_text(encoding="utf-8")
+                for i in range(5)]
+    # reports 0 and 1 import it themselves; report 2 may be forked before the request is
+    # handled; reports 3 and 4 are forked after it
+    assert at_start[:2] == [False, False] and at_start[3:] == [True, True], at_start
+    index = json.loads((tmp_path / "out" / "index.json").read_text(encoding="utf-8"))
+    imported = {r["name"]: r["imported"] for r in index["reports"]}
+    assert "dxlab.kpi" in imported["r0"] and "dxlab.kpi" not in imported["r4"]

@@ -37,6 +37,9 @@ RESULT_FILE = "result.json"
 PROGRESS_FILE = "progress.json"
 CELLS_FILE = "cells.jsonl"
 LOG_FILE = "log.txt"
+# A report records the preloadable modules it imported (see dxlab.run.warm.module_roots),
+# at most this many: the index keeps them, for hundreds of reports.
+MAX_IMPORTED = 100
 
 
 @dataclass
@@ -147,13 +150,13 @@ def run(job: Job) -> dict:
     finally:
         cells_log.close()
     _write(progress, json.dumps({"cell": None, "t": time.time(), "phase": "render"}))
-    from dxlab.run.warm import PRELOADABLE
+    from dxlab.run.warm import module_roots
 
-    imported = sorted(m for m in set(sys.modules) - modules_before
-                      if m.split(".")[0] in PRELOADABLE and sys.modules.get(m) is not None)
+    imported = module_roots(m for m in set(sys.modules) - modules_before
+                            if sys.modules.get(m) is not None)
     t_exec = time.perf_counter() - t0
     return finish(job, execution.nb, execution.status, execution.error,
-                  execution.failed_cell, t_exec, {"imported": imported[:300]})
+                  execution.failed_cell, t_exec, {"imported": imported[:MAX_IMPORTED]})
 
 
 def death_message(wait_status: int, kill_reason: str = "") -> str:

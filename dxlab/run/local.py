@@ -17,6 +17,7 @@ wait; the work is in the forked processes).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -142,6 +143,36 @@ def _run_one(job: Job, get_template: Callable | None,
     return fallback(job, f"KernelDied: {why}{extra}")
 
 
+class _ImportLearner:
+    """Preload, during a batch, what its reports keep importing.
+
+    A batch without history (first run, new output folder) cannot know that its reports
+    import, say, scipy.stats and dxlab.areas (0.6 s each time). Once ``threshold`` finished
+    reports have imported a module, the template imports it too, so the reports forked
+    after that start with it; with history (``known``) the template started with them.
+    """
+
+    def __init__(self, get_template: Callable, *, threshold: int, known: Sequence[str]):
+        from collections import Counter
+
+        self.get_template, self.threshold = get_template, threshold
+        self.counts: Counter[str] = Counter()
+        self.sent: set[str] = set(known)
+
+    def saw(self, imported: Sequence[str]) -> None:
+        self.counts.update(imported)
+        new = sorted(m for m, n in self.counts.items()
+                     if n >= self.threshold and m not in self.sent)
+        if not new:
+            return
+        self.sent.update(new)
+        from dxlab.run.warm import TemplateDied
+
+        # if the template cannot be had, reports still run: they import the modules themselves
+        with contextlib.suppress(TemplateDied):
+            self.get_template().preload(new)
+
+
 class LocalExecutor:
     """Build jobs ``jobs`` at a time on this machine (forks of the warm template)."""
 
@@ -162,6 +193,7 @@ class LocalExecutor:
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dxlab-report")
         futures = {pool.submit(run_one, job, get_template=self._template, cancel=cancel): job
                    for job in jobs}
+        learn = _ImportLearner(self._template, threshold=max(2, self.jobs), known=self.extra)
         try:
             for fut in as_completed(futures):
                 job = futures[fut]
@@ -170,6 +202,7 @@ class LocalExecutor:
                 except Exception as exc:  # a bug in the runner: one failed row, not a crash
                     result = fallback(job, f"dxlab run failed on this report: "
                                            f"{type(exc).__name__}: {exc}")
+                learn.saw(result.get("imported") or [])
                 yield job, result
         finally:
             cancel.set()

@@ -53,9 +53,10 @@ from pathlib import Path
 
 # What every report needs. Modules only some reports import (seaborn with scipy: 0.6 s;
 # pyarrow.dataset, PIL's image plugins) are preloaded only when enough reports of the batch
-# imported them last time (``extra``): a preload is on every batch's critical path, an
-# import in a report only on that report's. Only modules of these packages are preloaded
-# that way (importing them starts no thread, so forking stays safe):
+# imported them last time (``extra``) or, in a batch without that history, once enough of
+# its reports have finished importing them (the ``preload`` request): a preload is on every
+# batch's critical path, an import in a report only on that report's. Only modules of these
+# packages are preloaded that way (importing them starts no thread, so forking stays safe):
 PRELOADABLE = frozenset({"numpy", "pandas", "pyarrow", "matplotlib", "PIL", "seaborn",
                          "scipy", "IPython", "dxlab", "pandera", "nbconvert", "nbformat",
                          "jinja2", "mistune", "pygments", "statsmodels"})
@@ -83,20 +84,44 @@ def _prctl_pdeathsig() -> None:
         pass
 
 
-def preload(modules: Iterable[str] = PRELOAD, *, show_code: bool = False) -> list[str]:
-    """Import the modules reports use, and compile the HTML templates. Returns failures."""
+def module_roots(names: Iterable[str]) -> list[str]:
+    """Of newly imported module names, those a template should preload: only modules of
+    :data:`PRELOADABLE` packages, and of a package imported with its submodules only the
+    package itself (importing ``scipy.stats`` imports its 60 ``scipy.stats._*`` again), sorted.
+    """
+    names = {n for n in names if n.split(".")[0] in PRELOADABLE}
+    return sorted(n for n in names
+                  if not any(n.rsplit(".", k)[0] in names for k in range(1, n.count(".") + 1)))
+
+
+def safe_module_names(names: Iterable[str]) -> list[str]:
+    """The names that may be preloaded: a :data:`PRELOADABLE` package and a plain dotted
+    name (nothing a command line or ``importlib`` would read as anything else)."""
+    return [m for m in names if m.split(".")[0] in PRELOADABLE
+            and m.replace("_", "").replace(".", "").isalnum()]
+
+
+def import_modules(names: Iterable[str]) -> list[str]:
+    """Import ``names``; return one line per failure (a missing optional module must not
+    stop the template)."""
     import importlib
 
+    failed = []
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:
+            failed.append(f"{name}: {type(exc).__name__}: {exc}")
+    return failed
+
+
+def preload(modules: Iterable[str] = PRELOAD, *, show_code: bool = False) -> list[str]:
+    """Import the modules reports use, and compile the HTML templates. Returns failures."""
     # jsonschema (via nbformat) builds rfc3987 grammars at import when rfc3987_syntax is
     # installed (1.2-1.6 s); nbformat's schemas use no format that needs it.
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
-    failed = []
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except Exception as exc:  # an optional module missing must not stop the template
-            failed.append(f"{name}: {type(exc).__name__}: {exc}")
+    failed = import_modules(modules)
     try:
         from dxlab.run import render
 
@@ -275,6 +300,12 @@ def serve(argv: list[str] | None = None) -> None:
             children[pid] = rid
             by_id[rid] = pid
             send(event="started", id=rid, pid=pid)
+        elif op == "preload":  # modules the batch's reports turned out to import
+            names = safe_module_names(str(m) for m in msg.get("modules", []))
+            failed = import_modules(names)
+            send(event="preloaded", modules=names, failed=failed,
+                 threads=[t.name for t in threading.enumerate()
+                          if t is not threading.main_thread()])
         elif op == "kill":
             pid = by_id.get(str(msg["id"]))
             if pid is not None:
@@ -330,8 +361,7 @@ class Template:
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - kept open for the lifetime
             prefix="dxlab-template-", suffix=".log", delete=False)
         argv = [python or sys.executable, "-m", "dxlab.run.warm"]
-        extra = [m for m in extra if m.split(".")[0] in PRELOADABLE
-                 and m.replace("_", "").replace(".", "").isalnum()]
+        extra = safe_module_names(extra)
         if extra:
             argv += ["--preload", ",".join(extra)]
         if show_code:
@@ -344,6 +374,8 @@ class Template:
         self._queues: dict[str, queue.Queue] = {}
         self._ready = threading.Event()
         self.info: dict = {}
+        self.preloaded: list[str] = []  # imported on request after start (:meth:`preload`)
+        self.preload_failed: list[str] = []
         self.dead: str | None = None
         self._reader = threading.Thread(target=self._read, name="dxlab-template-reader",
                                         daemon=True)
@@ -367,6 +399,11 @@ class Template:
             except ValueError:
                 continue
             ev = msg.get("event")
+            if ev == "preloaded":
+                with self._lock:
+                    self.preloaded.extend(msg.get("modules", []))
+                    self.preload_failed.extend(msg.get("failed", []))
+                continue
             if ev == "ready":
                 self.info = msg
                 self._ready.set()
@@ -422,6 +459,14 @@ class Template:
             with self._lock:
                 self._queues.pop(rid, None)
             raise
+
+    def preload(self, modules: Iterable[str]) -> None:
+        """Ask the template to import ``modules`` now: every report forked afterwards starts
+        with them (requests are handled in order, so the next fork waits for the import)."""
+        names = safe_module_names(modules)
+        if names:
+            with contextlib.suppress(TemplateDied):
+                self._send({"op": "preload", "modules": names})
 
     def kill(self, rid: str) -> None:
         """SIGKILL the process of job ``rid`` (if it is still running)."""
