@@ -134,9 +134,10 @@ def _parse_toml(text: str) -> dict:
     import copy
 
     global _last_parsed
-    if _last_parsed is None or _last_parsed[0] != text:
-        _last_parsed = (text, tomllib.loads(text))
-    return copy.deepcopy(_last_parsed[1])
+    memo = _last_parsed  # one read: another thread may replace the memo meanwhile
+    if memo is None or memo[0] != text:
+        memo = _last_parsed = (text, tomllib.loads(text))
+    return copy.deepcopy(memo[1])
 
 
 def read_catalog(raw: Path | None = None) -> dict[str, Entry]:
