@@ -63,14 +63,39 @@ print(json.dumps({"changed": changed, "fignums": plt.get_fignums(),
     assert seen == {"changed": [], "fignums": [], "next": 1}
 
 
-def test_module_roots_keep_a_package_not_its_submodules_and_only_preloadable_ones():
+def test_module_roots_drop_private_submodules_of_named_modules_only():
     from dxlab.run.warm import module_roots
 
-    new = ["scipy.stats", "scipy.stats._qmc", "scipy.stats._continuous_distns",
-           "scipy.sparse.csgraph", "scipy.sparse.csgraph._flow", "dxlab.kpi",
-           "pyarrow.dataset", "requests", "requests.adapters", "os"]
-    assert module_roots(new) == ["dxlab.kpi", "pyarrow.dataset", "scipy.sparse.csgraph",
-                                 "scipy.stats"]
+    new = ["scipy", "scipy.stats", "scipy.stats._qmc", "scipy.stats._continuous_distns",
+           "scipy.sparse.csgraph", "scipy.sparse.csgraph._flow", "scipy._lib._util",
+           "dxlab.kpi", "pyarrow.dataset", "requests", "requests.adapters", "os"]
+    # importing scipy does not import scipy.stats, so both stay; scipy._lib._util is private
+    # below scipy, which is named
+    assert module_roots(new) == ["dxlab.kpi", "pyarrow.dataset", "scipy",
+                                 "scipy.sparse.csgraph", "scipy.stats"]
+
+
+def test_the_import_recorder_sees_imports_of_modules_already_loaded():
+    from dxlab.run.warm import ImportRecorder
+
+    seen = _run("""
+import json, importlib, sys
+import dxlab.kpi, dxlab.clean
+from dxlab.run.warm import ImportRecorder
+with ImportRecorder() as rec:
+    import dxlab.kpi                              # already loaded
+    from dxlab.clean import numbers                # a submodule by from-import
+    importlib.import_module("dxlab.cases")        # by importlib
+    exec("from . import stats", {"__package__": "dxlab", "__name__": "dxlab.x"})  # relative
+import builtins
+print(json.dumps({"names": sorted(rec.names),
+                  "restored": builtins.__import__ is __import__
+                              and importlib.import_module.__name__ == "import_module"}))
+""")
+    assert {"dxlab.kpi", "dxlab.clean", "dxlab.clean.numbers", "dxlab.cases",
+            "dxlab.stats"} <= set(seen["names"])
+    assert seen["restored"]
+    assert ImportRecorder  # imported in this process too: the module imports cleanly
 
 
 def test_a_batch_without_history_preloads_what_its_reports_keep_importing(tmp_path):
@@ -96,6 +121,27 @@ def test_a_batch_without_history_preloads_what_its_reports_keep_importing(tmp_pa
     # reports 0 and 1 import it themselves; report 2 may be forked before the request is
     # handled; reports 3 and 4 are forked after it
     assert at_start[:2] == [False, False] and at_start[3:] == [True, True], at_start
+    # every report records that it used the module, also those that started with it (so
+    # the next run's template preloads it from the start)
     index = json.loads((tmp_path / "out" / "index.json").read_text(encoding="utf-8"))
-    imported = {r["name"]: r["imported"] for r in index["reports"]}
-    assert "dxlab.kpi" in imported["r0"] and "dxlab.kpi" not in imported["r4"]
+    assert all("dxlab.kpi" in r["imported"] for r in index["reports"])
+
+
+def test_a_preload_request_that_fails_is_reported_and_the_template_keeps_serving(tmp_path):
+    import time
+
+    from dxlab.run.warm import Template
+
+    template = Template()
+    try:
+        template.preload(["dxlab.no_such_module", "os; rm -rf /", "dxlab.kpi"])
+        template.preload(["dxlab.kpi"])  # asked for already: not sent again
+        deadline = time.monotonic() + 60
+        while not template.preloaded and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert template.preloaded == ["dxlab.no_such_module", "dxlab.kpi"]
+        assert len(template.preload_failed) == 1
+        assert "dxlab.no_such_module" in template.preload_failed[0]
+        assert template.alive()
+    finally:
+        template.close()

@@ -144,16 +144,20 @@ def run(job: Job) -> dict:
                                    ensure_ascii=False) + "\n")
         cells_log.flush()
 
+    from dxlab.run import warm
+
     try:
-        execution = engine.execute(nb, timeout_s=job.timeout_s, before_cell=before,
-                                   after_cell=after, shell=shell)
+        with warm.ImportRecorder() as recorder:
+            execution = engine.execute(nb, timeout_s=job.timeout_s, before_cell=before,
+                                       after_cell=after, shell=shell)
     finally:
         cells_log.close()
     _write(progress, json.dumps({"cell": None, "t": time.time(), "phase": "render"}))
-    from dxlab.run.warm import module_roots
-
-    imported = module_roots(m for m in set(sys.modules) - modules_before
-                            if sys.modules.get(m) is not None)
+    # what the report's code imported beyond the template's fixed preload (whether or not
+    # this process started with it): a template preloads what enough reports used
+    base = warm.BASE_MODULES if warm.BASE_MODULES is not None else modules_before
+    imported = warm.module_roots(m for m in recorder.names - base
+                                 if sys.modules.get(m) is not None)
     t_exec = time.perf_counter() - t0
     return finish(job, execution.nb, execution.status, execution.error,
                   execution.failed_cell, t_exec, {"imported": imported[:MAX_IMPORTED]})

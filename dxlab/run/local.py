@@ -17,7 +17,6 @@ wait; the work is in the forked processes).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import queue
 import threading
@@ -148,29 +147,30 @@ class _ImportLearner:
 
     A batch without history (first run, new output folder) cannot know that its reports
     import, say, scipy.stats and dxlab.areas (0.6 s each time). Once ``threshold`` finished
-    reports have imported a module, the template imports it too, so the reports forked
-    after that start with it; with history (``known``) the template started with them.
+    reports have used a module, the running template is asked to import it too, so the
+    reports forked after that start with it (with history, the template started with them).
+    An optimisation only: nothing here may fail a batch, and it never starts a template.
     """
 
-    def __init__(self, get_template: Callable, *, threshold: int, known: Sequence[str]):
+    def __init__(self, *, threshold: int) -> None:
         from collections import Counter
 
-        self.get_template, self.threshold = get_template, threshold
+        self.threshold = threshold
         self.counts: Counter[str] = Counter()
-        self.sent: set[str] = set(known)
 
     def saw(self, imported: Sequence[str]) -> None:
         self.counts.update(imported)
-        new = sorted(m for m, n in self.counts.items()
-                     if n >= self.threshold and m not in self.sent)
-        if not new:
+        wanted = [m for m, n in self.counts.items() if n >= self.threshold]
+        if not wanted:
             return
-        self.sent.update(new)
-        from dxlab.run.warm import TemplateDied
+        try:
+            from dxlab.run.warm import running_template
 
-        # if the template cannot be had, reports still run: they import the modules themselves
-        with contextlib.suppress(TemplateDied):
-            self.get_template().preload(new)
+            template = running_template()
+            if template is not None:
+                template.preload(wanted)  # only what it has not imported or been asked for
+        except Exception:  # reports still run; they import the modules themselves
+            pass
 
 
 class LocalExecutor:
@@ -193,7 +193,7 @@ class LocalExecutor:
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dxlab-report")
         futures = {pool.submit(run_one, job, get_template=self._template, cancel=cancel): job
                    for job in jobs}
-        learn = _ImportLearner(self._template, threshold=max(2, self.jobs), known=self.extra)
+        learn = _ImportLearner(threshold=max(2, self.jobs))
         try:
             for fut in as_completed(futures):
                 job = futures[fut]

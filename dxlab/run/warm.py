@@ -30,9 +30,10 @@ report processes and exits; each report process also asks the kernel to SIGKILL 
 template dies (``PR_SET_PDEATHSIG``). So no report keeps running after ``dxlab run`` is gone.
 
 Protocol (one JSON object per line): requests ``{"op": "run"|"salvage", "id", "job",
-"status"}`` and ``{"op": "kill", "id", "reason"}``; events ``{"event": "ready"}``,
-``{"event": "started", "id", "pid"}``, ``{"event": "exited", "id", "status"}`` (a raw wait
-status) and ``{"event": "error", "id", "message"}``.
+"status"}``, ``{"op": "kill", "id", "reason"}`` and ``{"op": "preload", "modules"}``; events
+``{"event": "ready"}``, ``{"event": "started", "id", "pid"}``, ``{"event": "exited", "id",
+"status"}`` (a raw wait status), ``{"event": "error", "id", "message"}`` and
+``{"event": "preloaded", "modules", "failed", "threads"}``.
 """
 
 from __future__ import annotations
@@ -85,13 +86,85 @@ def _prctl_pdeathsig() -> None:
 
 
 def module_roots(names: Iterable[str]) -> list[str]:
-    """Of newly imported module names, those a template should preload: only modules of
-    :data:`PRELOADABLE` packages, and of a package imported with its submodules only the
-    package itself (importing ``scipy.stats`` imports its 60 ``scipy.stats._*`` again), sorted.
+    """Of the module names a report imported, those a template should preload, sorted: only
+    modules of :data:`PRELOADABLE` packages, and no private submodule (a ``_``-prefixed part)
+    of a module also named (importing ``scipy.stats`` imports its 60 ``scipy.stats._*``
+    again). Public submodules stay: importing ``scipy`` does not import ``scipy.stats``.
     """
     names = {n for n in names if n.split(".")[0] in PRELOADABLE}
-    return sorted(n for n in names
-                  if not any(n.rsplit(".", k)[0] in names for k in range(1, n.count(".") + 1)))
+
+    def covered(name: str) -> bool:
+        parts = name.split(".")
+        return (any(p.startswith("_") for p in parts[1:])
+                and any(".".join(parts[:k]) in names for k in range(1, len(parts))))
+
+    return sorted(n for n in names if not covered(n))
+
+
+class ImportRecorder:
+    """Record, while active, the modules that code imports directly: by ``import``
+    statements (also of modules already loaded, so a module the template preloaded still
+    counts as used) and by ``importlib.import_module``. Imports made while another import
+    runs (a package's own imports) are not recorded: preloading the outer module brings
+    them. Names are absolute; ``from a import b`` records ``a`` and, when it is a module,
+    ``a.b``. What a report uses, independent of what its process started with."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self._depth = 0
+
+    def _note(self, name: str, fromlist: Iterable[str] = ()) -> None:
+        self.names.add(name)
+        for attr in fromlist or ():
+            if isinstance(attr, str) and f"{name}.{attr}" in sys.modules:
+                self.names.add(f"{name}.{attr}")
+
+    def __enter__(self) -> ImportRecorder:
+        import builtins
+        import importlib
+        from importlib.util import resolve_name
+
+        self._saved = (builtins.__import__, importlib.import_module)
+        real_import, real_import_module = self._saved
+
+        def recording_import(name, globals=None, locals=None, fromlist=(), level=0):
+            self._depth += 1
+            try:
+                module = real_import(name, globals, locals, fromlist, level)
+            finally:
+                self._depth -= 1
+            if self._depth == 0:
+                with contextlib.suppress(Exception):  # recording must never break an import
+                    if level:
+                        package = (globals or {}).get("__package__") or ""
+                        name = resolve_name("." * level + name, package)
+                    self._note(name, fromlist)
+            return module
+
+        def recording_import_module(name, package=None):
+            self._depth += 1
+            try:
+                module = real_import_module(name, package)
+            finally:
+                self._depth -= 1
+            if self._depth == 0:
+                self._note(module.__name__)
+            return module
+
+        builtins.__import__ = recording_import
+        importlib.import_module = recording_import_module
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import builtins
+        import importlib
+
+        builtins.__import__, importlib.import_module = self._saved
+
+
+# The modules of the template after its fixed PRELOAD (set by serve); what a report imports
+# beyond these is what a template could preload for it.
+BASE_MODULES: frozenset[str] | None = None
 
 
 def safe_module_names(names: Iterable[str]) -> list[str]:
@@ -219,6 +292,18 @@ def _child(op: str, job_data: dict, status: int, keep_fds: tuple[int, ...]) -> N
         os._exit(code)
 
 
+PRELOAD_LIMIT_S = 120  # for the modules of one preload request
+
+
+class _PreloadOverdue(BaseException):
+    """Raised by SIGALRM in the template when a requested import runs too long (a
+    BaseException, so import_modules does not count it as one module's failure)."""
+
+
+def _preload_overdue(_signum, _frame):
+    raise _PreloadOverdue
+
+
 def serve(argv: list[str] | None = None) -> None:
     """The template's main loop (``python -m dxlab.run.warm [--preload A,B] [--show-code]``).
     """
@@ -240,7 +325,12 @@ def serve(argv: list[str] | None = None) -> None:
         out.flush()
 
     t0 = time.perf_counter()
-    failed = preload((*PRELOAD, *extra), show_code=show_code)
+    failed = preload(PRELOAD, show_code=show_code)
+    # run as ``python -m``, this is __main__; reports read the attribute from the module
+    from dxlab.run import warm as module
+
+    module.BASE_MODULES = frozenset(sys.modules)
+    failed += import_modules(safe_module_names(extra))
     threads = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
     send(event="ready", pid=os.getpid(), preload_s=round(time.perf_counter() - t0, 3),
          failed=failed, threads=threads)
@@ -302,7 +392,15 @@ def serve(argv: list[str] | None = None) -> None:
             send(event="started", id=rid, pid=pid)
         elif op == "preload":  # modules the batch's reports turned out to import
             names = safe_module_names(str(m) for m in msg.get("modules", []))
-            failed = import_modules(names)
+            old = signal.signal(signal.SIGALRM, _preload_overdue)
+            signal.alarm(PRELOAD_LIMIT_S)  # a hanging import must not stall every report
+            try:
+                failed = import_modules(names)
+            except _PreloadOverdue:
+                failed = [f"importing {names} took longer than {PRELOAD_LIMIT_S} s; stopped"]
+            finally:
+                signal.alarm(0)
+                signal.signal(signal.SIGALRM, old)
             send(event="preloaded", modules=names, failed=failed,
                  threads=[t.name for t in threading.enumerate()
                           if t is not threading.main_thread()])
@@ -362,6 +460,7 @@ class Template:
             prefix="dxlab-template-", suffix=".log", delete=False)
         argv = [python or sys.executable, "-m", "dxlab.run.warm"]
         extra = safe_module_names(extra)
+        self.requested: set[str] = set(extra)  # preloaded at start or asked for since
         if extra:
             argv += ["--preload", ",".join(extra)]
         if show_code:
@@ -463,10 +562,11 @@ class Template:
     def preload(self, modules: Iterable[str]) -> None:
         """Ask the template to import ``modules`` now: every report forked afterwards starts
         with them (requests are handled in order, so the next fork waits for the import)."""
-        names = safe_module_names(modules)
+        names = [m for m in safe_module_names(modules) if m not in self.requested]
         if names:
             with contextlib.suppress(TemplateDied):
                 self._send({"op": "preload", "modules": names})
+                self.requested.update(names)
 
     def kill(self, rid: str) -> None:
         """SIGKILL the process of job ``rid`` (if it is still running)."""
@@ -497,8 +597,9 @@ def shared_template(extra: Iterable[str] = (), show_code: bool = False) -> Templ
 
     One template serves every batch run from the same process (the CLI runs one batch; a
     test session or a notebook calling ``run_reports`` repeatedly reuses it). It never runs
-    notebook code itself, so reuse cannot leak state between batches. ``extra`` modules and
-    ``show_code`` only shape a template that is started now.
+    notebook code itself, so reuse cannot leak state between batches; it may have imported
+    more modules than a new one would (those a batch asked for, :meth:`Template.preload`).
+    ``extra`` modules and ``show_code`` only shape a template that is started now.
     """
     global _SHARED
     with _SHARED_LOCK:
@@ -507,6 +608,12 @@ def shared_template(extra: Iterable[str] = (), show_code: bool = False) -> Templ
                 _SHARED.close()
             _SHARED = Template(extra=extra, show_code=show_code)
         return _SHARED
+
+
+def running_template() -> Template | None:
+    """This process's template if it is running (never starts one)."""
+    with _SHARED_LOCK:
+        return _SHARED if _SHARED is not None and _SHARED.alive() else None
 
 
 def close_shared() -> None:
