@@ -6,6 +6,7 @@ process-wide singleton."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,22 @@ def test_a_preload_request_that_fails_is_reported_and_the_template_keeps_serving
         assert template.alive()
     finally:
         template.close()
+
+
+def test_a_failed_import_shows_the_readers_code_not_the_import_recorder():
+    seen = _run("""
+import json
+from dxlab.run.engine import execute
+from dxlab.run.warm import ImportRecorder
+nb = {"cells": [{"cell_type": "code", "source": "import no_such_module_here",
+                 "metadata": {}, "outputs": []}]}
+with ImportRecorder():
+    result = execute(nb)
+print(json.dumps({"error": result.error,
+                  "traceback": "\\n".join(nb["cells"][0]["outputs"][-1]["traceback"])}))
+""")
+    assert seen["error"].startswith("ModuleNotFoundError: No module named "
+                                    "'no_such_module_here'")
+    text = re.sub(r"\x1b\[[0-9;]*m", "", seen["traceback"])  # drop the colour codes
+    assert "----> 1 import no_such_module_here" in text
+    assert "warm.py" not in text and "recording_import" not in text

@@ -207,11 +207,34 @@ class ReportShell(InteractiveShell):
     def _showtraceback(self, etype, evalue, stb) -> None:
         self.sink.error(etype.__name__ if etype else "Error", str(evalue), stb)
 
+    def showtraceback(self, exc_tuple=None, *args: Any, **kwargs: Any) -> None:
+        """IPython's traceback, leaving out every frame marked ``__tracebackhide__`` (IPython
+        itself always shows the last frame, which for a failed ``import`` is the runner's
+        import recorder, not the reader's concern)."""
+        etype, value, tb = exc_tuple or sys.exc_info()
+        if value is not None and tb is not None:
+            tb = _without_hidden_frames(tb)
+            value = value.with_traceback(tb)
+            exc_tuple = (etype, value, tb)
+        super().showtraceback(exc_tuple, *args, **kwargs)
+
     def init_virtualenv(self) -> None:
         pass
 
     def enable_gui(self, gui=None) -> None:
         pass
+
+
+def _without_hidden_frames(tb):
+    """``tb`` without the entries whose frame sets ``__tracebackhide__`` (None if all do)."""
+    kept = []
+    while tb is not None:
+        if not tb.tb_frame.f_locals.get("__tracebackhide__"):
+            kept.append(tb)
+        tb = tb.tb_next
+    for a, b in zip(kept, [*kept[1:], None], strict=True):
+        a.tb_next = b
+    return kept[0] if kept else None
 
 
 def shell_config() -> Config:

@@ -128,6 +128,7 @@ class ImportRecorder:
         real_import, real_import_module = self._saved
 
         def recording_import(name, globals=None, locals=None, fromlist=(), level=0):
+            __tracebackhide__ = True  # IPython leaves this frame out of tracebacks
             self._depth += 1
             try:
                 module = real_import(name, globals, locals, fromlist, level)
@@ -142,6 +143,7 @@ class ImportRecorder:
             return module
 
         def recording_import_module(name, package=None):
+            __tracebackhide__ = True
             self._depth += 1
             try:
                 module = real_import_module(name, package)
