@@ -453,8 +453,8 @@ class PlainLogFormatter(LogFormatter):
     instead of matplotlib's default powers of ten ("10³"): a reader without a science
     background reads them directly, and plain text needs no mathtext layout (matplotlib
     caches parsed mathtext per renderer, so every saved image parses it again: about a
-    tenth of the funnel figure's cost). Which ticks
-    get a label is left to :class:`~matplotlib.ticker.LogFormatter`."""
+    tenth of the funnel figure's cost). Which ticks get a label is left to
+    :class:`~matplotlib.ticker.LogFormatter`."""
 
     def __call__(self, x: float, pos: int | None = None) -> str:
         if not super().__call__(x, pos):

@@ -442,11 +442,11 @@ def _run_locked(prepared: list[_Prepared], out_dir: Path, staging_root: Path,
 
         runner = DaskExecutor(scheduler or "")
     else:
-        from dxlab.run.local import LocalExecutor
+        from dxlab.run.local import LocalExecutor, preload_threshold
 
-        # Modules that at least `jobs` (and 2) of these reports imported last time are
-        # cheaper to import once in the template than once per report.
-        extra = sorted(m for m, n in imported.items() if n >= max(2, jobs))
+        # Modules enough of these reports imported last time are cheaper to import once in
+        # the template than once per report.
+        extra = sorted(m for m, n in imported.items() if n >= preload_threshold(jobs))
         runner = LocalExecutor(jobs, extra=extra, show_code=show_code)
     for job, result in runner.map(job_list):
         p, reason = meta[job.name]

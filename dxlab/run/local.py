@@ -142,6 +142,13 @@ def _run_one(job: Job, get_template: Callable | None,
     return fallback(job, f"KernelDied: {why}{extra}")
 
 
+def preload_threshold(jobs: int) -> int:
+    """How many reports of a batch must use a module before the template preloads it: at
+    least ``jobs`` (and 2), so a preload pays for itself. Used for the previous run's record
+    and for learning within a batch alike."""
+    return max(2, jobs)
+
+
 class _ImportLearner:
     """Preload, during a batch, what its reports keep importing.
 
@@ -193,7 +200,7 @@ class LocalExecutor:
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="dxlab-report")
         futures = {pool.submit(run_one, job, get_template=self._template, cancel=cancel): job
                    for job in jobs}
-        learn = _ImportLearner(threshold=max(2, self.jobs))
+        learn = _ImportLearner(threshold=preload_threshold(self.jobs))
         try:
             for fut in as_completed(futures):
                 job = futures[fut]

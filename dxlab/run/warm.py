@@ -226,8 +226,8 @@ def preload(modules: Iterable[str] = PRELOAD, *, show_code: bool = False) -> lis
 def warm_up_figures() -> None:
     """Draw one small figure the way reports do, and throw it away.
 
-    A process pays once for things matplotlib builds on first use: the mathtext grammar
-    (log-axis tick labels), font lookups for the house style's Japanese font, the PNG writer.
+    A process pays once for things matplotlib builds on first use: the mathtext grammar,
+    log-scale locators, font lookups for the house style's Japanese font, the PNG writer.
     Paid here, in the template, every forked report inherits them (about 0.15 s each). The
     figure is made without pyplot (no figure number is taken) and inside ``rc_context``, so
     no state a report can observe changes; loaded fonts themselves are not inherited
@@ -306,6 +306,11 @@ def _preload_overdue(_signum, _frame):
     raise _PreloadOverdue
 
 
+def _other_threads() -> list[str]:
+    """Names of the template's threads besides the main one (forking wants none)."""
+    return [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+
+
 def serve(argv: list[str] | None = None) -> None:
     """The template's main loop (``python -m dxlab.run.warm [--preload A,B] [--show-code]``).
     """
@@ -333,9 +338,8 @@ def serve(argv: list[str] | None = None) -> None:
 
     module.BASE_MODULES = frozenset(sys.modules)
     failed += import_modules(safe_module_names(extra))
-    threads = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
     send(event="ready", pid=os.getpid(), preload_s=round(time.perf_counter() - t0, 3),
-         failed=failed, threads=threads)
+         failed=failed, threads=_other_threads())
 
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_r, False)
@@ -403,9 +407,7 @@ def serve(argv: list[str] | None = None) -> None:
             finally:
                 signal.alarm(0)
                 signal.signal(signal.SIGALRM, old)
-            send(event="preloaded", modules=names, failed=failed,
-                 threads=[t.name for t in threading.enumerate()
-                          if t is not threading.main_thread()])
+            send(event="preloaded", modules=names, failed=failed, threads=_other_threads())
         elif op == "kill":
             pid = by_id.get(str(msg["id"]))
             if pid is not None:
