@@ -9,6 +9,7 @@ processed/), ``DXLAB_CACHE_DIR`` (processed cache) and ``DXLAB_REPORTS_DIR``.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -45,6 +46,23 @@ def reports_dir() -> Path:
 def notebooks_dir() -> Path:
     """The notebooks folder holding ``reports.toml``."""
     return REPO_DIR / "notebooks"
+
+
+FOLDER_ENV = ("DXLAB_DATA_DIR", "DXLAB_CACHE_DIR", "DXLAB_REPORTS_DIR", "DXLAB_SHARED_DIR")
+
+
+def pinned_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` for a process that will run in another working directory (a report runs in
+    its notebook's folder): the folder variables (:data:`FOLDER_ENV`) made absolute against
+    this process's working directory, and the data folder named when it was found there
+    (``./data``), so both processes read and write the same folders."""
+    out = dict(env)
+    for name in FOLDER_ENV:
+        if out.get(name):
+            out[name] = os.path.abspath(out[name])
+    if not out.get("DXLAB_DATA_DIR") and data_dir() == Path.cwd() / "data":
+        out["DXLAB_DATA_DIR"] = str(data_dir().absolute())
+    return out
 
 
 def shared_dir() -> Path | None:

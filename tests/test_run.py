@@ -4,6 +4,7 @@ pages a reader trusts, and the index."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -298,3 +299,23 @@ def test_fit_widths_gives_way_widest_first():
     assert fit_widths([10, 30, 20], 50) == [10, 18, 18]
     assert fit_widths([10, 30, 20], None) == [10, 30, 20]
     assert fit_widths([40, 30], 20) == [40, 6]  # name kept whole, others to the floor
+
+
+def test_relative_folders_are_those_of_the_command_not_of_the_notebook(tmp_path):
+    """`-o out`, a relative reports file and a relative DXLAB_CACHE_DIR mean folders beside
+    the user's working directory, although each report runs in its notebook's folder."""
+    nbs = tmp_path / "nbs"
+    nbs.mkdir()
+    make(nbs / "rel.ipynb", "Relative", "import os\nimport dxlab\nfrom dxlab import paths\n"
+         "frame = dxlab.load('mic_mynumber_card_age_sex')\n"
+         "print('rows', len(frame), 'cwd', os.path.basename(os.getcwd()))")
+    (nbs / "reports.toml").write_text('[[report]]\nnotebook = "rel.ipynb"\n', encoding="utf-8")
+    env = {**os.environ, "DXLAB_CACHE_DIR": "cache"}
+    proc = subprocess.run([sys.executable, "-m", "dxlab.cli", "run", "--reports-file",
+                           "nbs/reports.toml", "-o", "out", "--jobs", "1"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    page = (tmp_path / "out" / "rel.html").read_text(encoding="utf-8")
+    assert "cwd nbs" in page  # the report ran in its notebook's folder ...
+    assert (tmp_path / "cache" / "mic_mynumber_card_age_sex.parquet").is_file()
+    assert not (nbs / "cache").exists() and not (nbs / "out").exists()  # ... paths did not

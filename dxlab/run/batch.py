@@ -354,7 +354,8 @@ def run_reports(
         RunError: the folder is unusable or locked (before anything runs).
     """
     del replace_index
-    out_dir = Path(out_dir) if out_dir is not None else paths.reports_dir()
+    # absolute: each report runs in its notebook's folder, not in this working directory
+    out_dir = (Path(out_dir) if out_dir is not None else paths.reports_dir()).absolute()
     jobs = default_jobs() if jobs is None else jobs
     if not isinstance(jobs, int) or jobs < 1:
         raise ParameterError(f"jobs must be a positive number of processes, got {jobs!r}")
@@ -426,14 +427,15 @@ def _run_locked(prepared: list[_Prepared], out_dir: Path, staging_root: Path,
         return
     commit, dirty = git_state()
     todo.sort(key=lambda t: -t[2])  # longest first (by last duration): shorter batch
-    env = dict(os.environ) if executor == "local" else None
+    env = paths.pinned_environment(os.environ) if executor == "local" else None
     job_list: list[Job] = []
     meta: dict[str, tuple[_Prepared, str]] = {}
     for p, reason, _prev in todo:
-        job = Job(name=p.name, notebook=str(p.spec.notebook), nb=p.nb, given=p.given,
+        notebook = Path(p.spec.notebook).absolute()
+        job = Job(name=p.name, notebook=str(notebook), nb=p.nb, given=p.given,
                   parameters=[[k, v, k in p.given] for k, v in p.effective.items()],
                   staging=str(staging_root / p.name), show_code=show_code,
-                  timeout_s=timeout_s or None, cwd=str(Path(p.spec.notebook).parent),
+                  timeout_s=timeout_s or None, cwd=str(notebook.parent),
                   env=env, commit=commit, dirty=dirty, started_at=_now())
         job_list.append(job)
         meta[p.name] = (p, reason)

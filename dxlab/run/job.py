@@ -179,7 +179,7 @@ def death_message(wait_status: int, kill_reason: str = "") -> str:
         return f"the kernel died: killed by signal {sig} ({name}){hint}"
     if os.WIFEXITED(wait_status) and os.WEXITSTATUS(wait_status) == 70:
         return ("the kernel died: dxlab's own code failed in the report's process (a "
-                "notebook may have replaced something dxlab needs; see the output below)")
+                "notebook may have replaced something dxlab needs)")
     if os.WIFEXITED(wait_status):
         return (f"the kernel died: its process exited with status "
                 f"{os.WEXITSTATUS(wait_status)} (os._exit or a fatal error)")
