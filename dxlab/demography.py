@@ -589,19 +589,48 @@ def funnel_limits(expected: np.ndarray | pd.Series, level: float, *, tau2: float
     Returns:
         (lower, upper) arrays.
     """
-    from scipy.stats import norm, poisson
+    from scipy.special import ndtri, pdtr
 
     e = np.asarray(expected, dtype=float)
     alpha = 1 - level
     if tau2 > 0:
-        half = norm.ppf(1 - alpha / 2) * np.sqrt(1 / e + tau2)
+        half = ndtri(1 - alpha / 2) * np.sqrt(1 / e + tau2)
         return 1 - half, 1 + half
 
     def limit(p: float) -> np.ndarray:
-        r = poisson.ppf(p, e)
-        f_r, f_below = poisson.cdf(r, e), poisson.cdf(r - 1, e)
+        r = poisson_quantile(p, e)
+        f_r, f_below = pdtr(r, e), pdtr(r - 1, e)  # Poisson CDF; 0 below r = 0
         with np.errstate(invalid="ignore", divide="ignore"):
             step = np.where(f_r > f_below, (f_r - p) / (f_r - f_below), 0.0)
         return np.maximum(r - step, 0.0) / e  # O/E cannot be below 0
 
     return limit(alpha / 2), limit(1 - alpha / 2)
+
+
+def poisson_quantile(p: float, mean: np.ndarray | pd.Series, *, max_steps: int = 50
+                     ) -> np.ndarray:
+    """The p-quantile of Poisson(``mean``): the smallest integer r with F(r) ≥ p, elementwise.
+
+    The same numbers as ``scipy.stats.poisson.ppf`` (tested), about ten times faster: start
+    from the Cornish-Fisher approximation mean + z√mean + (z² − 1)/6 (z the standard normal
+    p-quantile), then step by one until F(r) ≥ p > F(r − 1), with F the regularised
+    incomplete gamma function (``scipy.special.pdtr``). Elements still moving after
+    ``max_steps`` steps (extreme p and means in the millions, where F is flat at double
+    precision) are handed to scipy. NaN means give NaN.
+    """
+    from scipy.special import ndtri, pdtr
+    from scipy.stats import poisson
+
+    mu = np.asarray(mean, dtype=float)
+    z = ndtri(p)
+    with np.errstate(invalid="ignore"):
+        r = np.maximum(np.floor(mu + np.sqrt(mu) * z + (z * z - 1) / 6), 0.0)
+        for step in range(max_steps + 1):
+            up = pdtr(r, mu) < p
+            down = (r > 0) & (pdtr(r - 1, mu) >= p)
+            moving = up | down
+            if not moving.any():
+                return r
+            if step < max_steps:
+                r = r + up - down
+    return np.where(moving, poisson.ppf(p, mu), r)
