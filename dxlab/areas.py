@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,9 @@ from dxlab.clean.ages import band_labels, reband
 from dxlab.clean.areas import municipality_kind
 from dxlab.demography import expected_rates, funnel_limits, overdispersion, poisson_ratio_ci
 from dxlab.errors import DataError
+
+if TYPE_CHECKING:
+    from dxlab.data import Provenance
 
 AREA_BANDS = ("0-14", "15-64", "65-74", "75+")
 SEXES = ("male", "female")
@@ -399,7 +403,9 @@ class AreaData:
         municipal: :func:`compare` for every municipality and shared date.
         prefectural: :func:`aggregate` of ``municipal`` to prefectures.
         dates: the shared reference dates, oldest first.
-        sources: the loaded frames' provenance, for the report's data section.
+        sources: the three input datasets' :class:`~dxlab.data.Provenance` (catalog entry,
+            row accounting, rows), for the report's data section
+            (``dxlab.provenance_markdown(*data.sources)``, ``dxlab.accounting_table``).
     """
 
     structure: pd.DataFrame
@@ -408,11 +414,12 @@ class AreaData:
     municipal: pd.DataFrame
     prefectural: pd.DataFrame
     dates: list[str]
-    sources: list[pd.DataFrame]
+    sources: list[Provenance]
 
 
 _INPUTS = ("ssdse_a_2025_municipal", "mic_mynumber_card_age_sex", "mic_mynumber_card_municipal")
 _CACHED = ("structure", "names", "rates", "municipal", "prefectural")
+_SOURCES_FILE = "sources.json"
 
 
 def load(*, level: float = 0.95, cache: bool = True) -> AreaData:
@@ -421,32 +428,36 @@ def load(*, level: float = 0.95, cache: bool = True) -> AreaData:
 
     The comparison is derived data and is cached like the datasets (parquet files under
     ``data/processed/areas-<key>/``, written atomically, rebuilt when unreadable); the key
-    covers the three input datasets' fingerprints, the whole dxlab source and ``level``, so a
-    changed input or method rebuilds it. Hundreds of area reports then share one computation.
+    covers the three input datasets' fingerprints (:func:`dxlab.data.fingerprint`: their raw
+    files, catalog entries and the whole dxlab source) and ``level``, so a changed input or
+    method rebuilds it. Hundreds of area reports then share one computation. Served from the
+    cache, the inputs' raw files are still checked against their sha256 and listed as the
+    report's sources (:func:`dxlab.data.verify_inputs`); their frames are not read.
     """
     import hashlib
     import json
 
     from dxlab import data, paths
-    from dxlab.datasets import entry
-    from dxlab.fingerprint import source_sha256
 
-    ssdse = data.load(_INPUTS[0])
-    cards = data.load(_INPUTS[1], totals=True)
-    municipal_cards = data.load(_INPUTS[2])
-    sources = [ssdse, cards, municipal_cards]
     key = hashlib.sha256(json.dumps(
-        [[entry(n).sha256 for n in _INPUTS], source_sha256(), level]).encode()).hexdigest()[:20]
+        [[data.fingerprint(n) for n in _INPUTS], level]).encode()).hexdigest()[:20]
     folder = paths.processed_dir() / f"areas-{key}"
     if cache:
+        data.verify_inputs(*_INPUTS)  # a changed raw file raises here, cache or not
         try:
             frames = {n: pd.read_parquet(folder / f"{n}.parquet") for n in _CACHED}
+            stored = json.loads((folder / _SOURCES_FILE).read_text(encoding="utf-8"))
+            sources = [data.Provenance.from_json(s) for s in stored]
             names = frames["names"].set_index("muni_code5")
             dates = sorted(frames["municipal"]["reference_date"].unique())
             return AreaData(frames["structure"], names, frames["rates"], frames["municipal"],
                             frames["prefectural"], dates, sources)
         except Exception:  # missing or unreadable: rebuilt below, never trusted
             pass
+    ssdse = data.load(_INPUTS[0])
+    cards = data.load(_INPUTS[1], totals=True)
+    municipal_cards = data.load(_INPUTS[2])
+    sources = [data.Provenance.of(f) for f in (ssdse, cards, municipal_cards)]
     built = _build(ssdse, cards, municipal_cards, level=level, sources=sources)
     if cache:
         _write_area_cache(folder, built)
@@ -454,6 +465,7 @@ def load(*, level: float = 0.95, cache: bool = True) -> AreaData:
 
 
 def _write_area_cache(folder, built: AreaData) -> None:
+    import json
     import os
     import shutil
     import tempfile
@@ -466,6 +478,8 @@ def _write_area_cache(folder, built: AreaData) -> None:
                 frame = getattr(built, name)
                 frame = frame.reset_index() if name == "names" else frame
                 frame.to_parquet(os.path.join(tmp, f"{name}.parquet"), index=False)
+            with open(os.path.join(tmp, _SOURCES_FILE), "w", encoding="utf-8") as fh:
+                json.dump([s.to_json() for s in built.sources], fh, ensure_ascii=False)
             os.rename(tmp, folder)  # atomic; fails harmlessly if another process won
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -474,7 +488,7 @@ def _write_area_cache(folder, built: AreaData) -> None:
 
 
 def _build(ssdse: pd.DataFrame, cards: pd.DataFrame, municipal_cards: pd.DataFrame, *,
-           level: float, sources: list[pd.DataFrame]) -> AreaData:
+           level: float, sources: list[Provenance]) -> AreaData:
     from dxlab.clean.areas import PREFECTURES
     from dxlab.clean.romaji import english_area_name
     from dxlab.sources.geo import municipal_points

@@ -11,7 +11,10 @@ rebuilds the frame; a stale or unreadable cache is rebuilt, never
 trusted. ``data/processed`` can be deleted at any time.
 
 The frame carries ``attrs['provenance']`` (the catalog entry), ``attrs['accounting']`` (rows
-in, dropped with reasons) and ``attrs['units']`` (column → unit).
+in, dropped with reasons) and ``attrs['units']`` (column → unit). A result derived from
+frames and cached elsewhere (e.g. :func:`dxlab.areas.load`) keeps their :class:`Provenance`
+instead of the frames, keys its cache on :func:`fingerprint` and calls :func:`verify_inputs`
+when it is served, so it is checked and listed like the frames it came from.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import hashlib
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -92,6 +96,32 @@ def _log_source(item: Entry) -> None:
         pass  # the runner's log is for the index; loading must not fail because of it
 
 
+def fingerprint(name: str) -> str:
+    """sha256 of everything a frame of ``name`` is built from: the catalogued sha256 of every
+    raw file it reads (its dependencies' too), dxlab's version and source, and the catalog
+    entries. :func:`load`'s cache is keyed on the same; derived caches key on this."""
+    item = entry(name)
+    depends = {d: entry(d) for d in lookup_spec(item.spec_name).depends_on}
+    return hashlib.sha256(json.dumps(_cache_key(item, depends), sort_keys=True).encode()
+                          ).hexdigest()
+
+
+def verify_inputs(*names: str) -> None:
+    """Check the raw files of datasets (and of their dependencies) against their catalogued
+    sha256, and list the datasets as sources of the running report, as :func:`load` does —
+    without reading them. For a result derived from them and served from its own cache.
+
+    Raises:
+        CatalogError: unknown name or missing raw file; ChecksumError: a raw file changed.
+    """
+    for name in names:
+        item = entry(name)
+        for dep in lookup_spec(item.spec_name).depends_on:
+            verify(entry(dep))
+        verify(item)
+        _log_source(item)
+
+
 def load(name: str, *, totals: bool = False, cache: bool = True) -> pd.DataFrame:
     """Load a catalogued dataset as a tidy, validated DataFrame.
 
@@ -152,18 +182,51 @@ def _apply_totals(frame: pd.DataFrame, totals: bool) -> pd.DataFrame:
     return kept
 
 
-def accounting(frame: pd.DataFrame) -> pd.DataFrame:
-    """The row accounting of a loaded frame as a small table (for a notebook's data section)."""
+@dataclass(frozen=True)
+class Provenance:
+    """What a report's data section shows of a loaded frame, without the frame: its attrs
+    (catalog entry, row accounting, units) and its number of rows. Accepted wherever this
+    module takes a loaded frame for its provenance or accounting.
+    """
+
+    attrs: dict
+    rows: int
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame | Provenance) -> Provenance:
+        if isinstance(frame, Provenance):
+            return frame
+        # through JSON: what a cache serves equals what was built
+        return cls(json.loads(json.dumps(frame.attrs)), len(frame))
+
+    def to_json(self) -> dict:
+        return {"attrs": self.attrs, "rows": self.rows}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Provenance:
+        return cls(dict(data["attrs"]), int(data["rows"]))
+
+
+Loaded = pd.DataFrame | Provenance
+
+
+def _rows(frame: Loaded) -> int:
+    return frame.rows if isinstance(frame, Provenance) else len(frame)
+
+
+def accounting(frame: Loaded) -> pd.DataFrame:
+    """The row accounting of a loaded frame (or its :class:`Provenance`) as a small table
+    (for a notebook's data section)."""
     acc = RowAccount.from_dict(frame.attrs["accounting"])
-    return acc.to_frame(rows_out=len(frame))
+    return acc.to_frame(rows_out=_rows(frame))
 
 
-def provenance(frame: pd.DataFrame) -> pd.Series:
-    """The catalog entry a loaded frame came from."""
+def provenance(frame: Loaded) -> pd.Series:
+    """The catalog entry a loaded frame (or its :class:`Provenance`) came from."""
     return pd.Series(frame.attrs["provenance"], name="provenance")
 
 
-def provenance_markdown(*frames: pd.DataFrame) -> str:
+def provenance_markdown(*frames: Loaded) -> str:
     """The provenance of loaded frames as a Markdown list, for a report's data section: one
     item per dataset with title, statistic, publisher, table, reference dates, link, the copy
     it came through, quality and a short sha256 — nothing truncated."""
@@ -186,7 +249,8 @@ def provenance_markdown(*frames: pd.DataFrame) -> str:
     return "\n".join(items)
 
 
-def accounting_table(*frames: pd.DataFrame) -> pd.DataFrame:
-    """:func:`accounting` of several frames in one table, with a ``dataset`` column."""
+def accounting_table(*frames: Loaded) -> pd.DataFrame:
+    """:func:`accounting` of several frames (or :class:`Provenance`) in one table, with a
+    ``dataset`` column."""
     parts = [accounting(f).assign(dataset=f.attrs["provenance"]["name"]) for f in frames]
     return pd.concat(parts, ignore_index=True)[["dataset", "what", "rows"]]

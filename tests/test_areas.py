@@ -3,13 +3,17 @@ checked on the bundled municipal data against national totals."""
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REPO
 
 import dxlab
-from dxlab import areas
-from dxlab.errors import DataError
+from dxlab import areas, data
+from dxlab.errors import ChecksumError, DataError
 
 
 def toy_structure():
@@ -202,3 +206,33 @@ def test_the_cached_comparison_equals_a_fresh_one(tmp_path, monkeypatch):
     pd.testing.assert_frame_equal(cached.names, fresh.names, check_dtype=False,
                                   check_categorical=False)
     assert cached.dates == fresh.dates == first.dates
+    # Served from the cache, the data section says what the loaded inputs say.
+    inputs = [data.load("ssdse_a_2025_municipal"),
+              data.load("mic_mynumber_card_age_sex", totals=True),
+              data.load("mic_mynumber_card_municipal")]
+    assert data.provenance_markdown(*cached.sources) == data.provenance_markdown(*inputs)
+    pd.testing.assert_frame_equal(data.accounting_table(*cached.sources),
+                                  data.accounting_table(*inputs))
+
+
+def test_the_cached_comparison_still_checks_and_lists_its_inputs(tmp_path, monkeypatch):
+    """Served from the cache, the inputs are checked against their sha256 (a changed file
+    raises, as dxlab.load would) and listed as the running report's sources."""
+    root = tmp_path / "data"
+    shutil.copytree(REPO / "data" / "raw", root / "raw")
+    monkeypatch.setenv("DXLAB_DATA_DIR", str(root))
+    monkeypatch.setenv("DXLAB_CACHE_DIR", str(tmp_path / "cache"))
+    areas.load()  # builds the cache
+    log = tmp_path / "sources.jsonl"
+    monkeypatch.setenv(data.SOURCES_LOG_ENV, str(log))
+    served = areas.load()
+    assert len(list((tmp_path / "cache").glob("areas-*"))) == 1  # served, not rebuilt
+    listed = [json.loads(line)["name"] for line in log.read_text().splitlines()]
+    assert listed == ["ssdse_a_2025_municipal", "mic_mynumber_card_age_sex",
+                      "mic_mynumber_card_municipal"]
+    assert [s.attrs["provenance"]["name"] for s in served.sources] == listed
+    card_file = root / "raw" / "mynumbercard" / "20221231" / "all_localgovs.csv"
+    with open(card_file, "ab") as fh:
+        fh.write(b"\n")
+    with pytest.raises(ChecksumError, match="20221231"):
+        areas.load()

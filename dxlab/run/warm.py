@@ -213,6 +213,14 @@ def preload(modules: Iterable[str] = PRELOAD, *, show_code: bool = False) -> lis
         read_catalog()  # parsed once here; children reuse the parse while the text is equal
     except Exception:  # a broken catalog is reported by the reports that read it
         pass
+    try:  # what every dxlab.load needs first: the spec registry, the source fingerprint
+        from dxlab.fingerprint import source_sha256
+        from dxlab.specs import registry
+
+        registry()
+        source_sha256()
+    except Exception:  # reported by the reports that load data
+        pass
     try:  # a shell imports ~15 more IPython modules (completer, magics ...): do it once
         from dxlab.run.engine import ReportShell, shell_config
 
