@@ -39,6 +39,7 @@ Protocol (one JSON object per line): requests ``{"op": "run"|"salvage", "id", "j
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import queue
@@ -392,6 +393,10 @@ def serve(argv: list[str] | None = None) -> None:
         if op in ("run", "salvage"):
             rid = str(msg["id"])
             out.flush()
+            # Objects the template made are not garbage a report could free; frozen, the
+            # report's collector never walks them (walking writes to them: copy-on-write
+            # page copies, about 0.05 s of CPU per report).
+            gc.freeze()
             try:
                 pid = os.fork()
             except OSError as exc:
