@@ -137,3 +137,68 @@ def test_funnel_log_axis_is_labelled_with_plain_numbers():
     assert {"100", "1,000", "10,000", "100,000", "1,000,000"} <= set(labels), labels
     assert not any("$" in s or "^" in s for s in labels)
     plt.close(fig)
+
+
+def _pixels(png_base64: str):
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(png_base64))).convert("RGBA"),
+                      dtype=float)
+
+
+def _synthetic_funnel_frame():
+    """Synthetic areas (test data, not a finding): expected counts and O/E around 1."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    e = rng.lognormal(8, 1.5, 300)
+    return pd.DataFrame({"muni_code5": [f"{i:05d}" for i in range(300)],
+                         "expected_cards": e, "oe": rng.poisson(e) / e,
+                         "computable": True})
+
+
+def test_retina_png_is_ipythons_retina_image_drawn_once():
+    """Same size and CSS size as IPython's retina PNG (bbox_inches='tight'), the same
+    picture (aligned: no other whole-pixel shift matches better), from one draw not two."""
+    import numpy as np
+    from IPython.core.pylabtools import retina_figure
+
+    plot.use_style()
+    fig = plot.funnel_plot(_synthetic_funnel_frame(), highlight="00007", title="合成データ")
+    draws = []
+    fig.canvas.mpl_connect("draw_event", lambda e: draws.append(1))
+    ours, ours_meta = plot.retina_png(fig)
+    assert len(draws) == 1
+    theirs, theirs_meta = retina_figure(fig, base64=True)
+    assert len(draws) == 3  # matplotlib's tight saving: measure, then draw
+    plt.close(fig)
+    assert ours_meta == theirs_meta
+    a, b = _pixels(ours), _pixels(theirs)
+    assert a.shape == b.shape
+    h, w = a.shape[0] - 2, a.shape[1] - 2
+
+    def diff(dy, dx):
+        return np.abs(a[1 + dy:1 + dy + h, 1 + dx:1 + dx + w] - b[1:1 + h, 1:1 + w]).mean()
+
+    shifts = {(dy, dx): diff(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)}
+    assert min(shifts, key=shifts.get) == (0, 0), shifts
+    assert shifts[(0, 0)] < 3.0  # of 255: a sub-pixel shift of the same drawing
+
+
+def test_retina_png_leaves_figures_reaching_past_their_edges_to_ipython():
+    from IPython.core.pylabtools import retina_figure
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([1, 2], [2, 1], label="凡例")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.4))  # below the figure's edge
+    assert plot.retina_png(fig) == retina_figure(fig, base64=True)
+    assert fig.dpi == 100  # restored
+    plt.close(fig)
+    empty = plt.figure()
+    assert plot.retina_png(empty) is None
+    plt.close(empty)

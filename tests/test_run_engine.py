@@ -41,9 +41,9 @@ print(json.dumps({"status": result.status, "draws": len(draws), "kinds": kinds})
 """)
     assert seen["status"] == "ok"
     assert any("image/png" in k for k in seen["kinds"]), seen["kinds"]
-    # making the PNG with bbox_inches="tight" draws twice (measure, then render); pyplot's
-    # post-cell refresh of interactive windows would add a third draw that nobody sees
-    assert seen["draws"] == 2
+    # one draw makes the PNG (matplotlib's tight saving would measure, then draw again);
+    # pyplot's post-cell refresh of interactive windows would add a draw that nobody sees
+    assert seen["draws"] == 1
 
 
 def test_warming_up_figures_leaves_no_state_a_report_can_see():

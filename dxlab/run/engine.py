@@ -260,6 +260,10 @@ def new_shell() -> ReportShell:
     if redraw is not None:
         with contextlib.suppress(ValueError):
             shell.events.unregister("post_execute", redraw)
+    # and the retina PNG itself is drawn once, not measured and drawn again
+    from dxlab.plot import use_retina_png
+
+    use_retina_png(shell)
     return shell
 
 
