@@ -188,6 +188,8 @@ def test_retina_png_is_ipythons_retina_image_drawn_once():
     shifts = {(dy, dx): diff(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)}
     assert min(shifts, key=shifts.get) == (0, 0), shifts
     assert shifts[(0, 0)] < 3.0  # of 255: a sub-pixel shift of the same drawing
+    # opaque, so stored as RGB: no larger a file than IPython's RGBA
+    assert (b[..., 3] == 255).all() and len(ours) <= len(theirs)
 
 
 def test_retina_png_leaves_figures_reaching_past_their_edges_to_ipython():
