@@ -60,8 +60,8 @@ def pinned_environment(env: Mapping[str, str]) -> dict[str, str]:
     for name in FOLDER_ENV:
         if out.get(name):
             out[name] = os.path.abspath(out[name])
-    if not out.get("DXLAB_DATA_DIR") and data_dir() == Path.cwd() / "data":
-        out["DXLAB_DATA_DIR"] = str(data_dir().absolute())
+    if not out.get("DXLAB_DATA_DIR") and not (REPO_DIR / "data" / "raw").is_dir():
+        out["DXLAB_DATA_DIR"] = str(Path.cwd().absolute() / "data")  # data_dir()'s fallback
     return out
 
 

@@ -319,3 +319,17 @@ def test_relative_folders_are_those_of_the_command_not_of_the_notebook(tmp_path)
     assert "cwd nbs" in page  # the report ran in its notebook's folder ...
     assert (tmp_path / "cache" / "mic_mynumber_card_age_sex.parquet").is_file()
     assert not (nbs / "cache").exists() and not (nbs / "out").exists()  # ... paths did not
+
+
+def test_pinned_environment_names_the_data_folder_found_in_the_working_directory(
+        tmp_path, monkeypatch):
+    """Installed outside a checkout, dxlab finds ./data; a report (run elsewhere) is told."""
+    from dxlab import paths
+
+    monkeypatch.setattr(paths, "REPO_DIR", tmp_path / "site-packages")
+    monkeypatch.chdir(tmp_path)
+    env = paths.pinned_environment({"DXLAB_REPORTS_DIR": "out", "HOME": "/root"})
+    assert env == {"DXLAB_REPORTS_DIR": str(tmp_path / "out"), "HOME": "/root",
+                   "DXLAB_DATA_DIR": str(tmp_path / "data")}
+    monkeypatch.setattr(paths, "REPO_DIR", REPO)  # a checkout: its own data/ is used
+    assert "DXLAB_DATA_DIR" not in paths.pinned_environment({})
