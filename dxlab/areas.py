@@ -443,17 +443,20 @@ def load(*, level: float = 0.95, cache: bool = True) -> AreaData:
         [[data.fingerprint(n) for n in _INPUTS], level]).encode()).hexdigest()[:20]
     folder = paths.processed_dir() / f"areas-{key}"
     if cache:
-        data.verify_inputs(*_INPUTS)  # a changed raw file raises here, cache or not
+        served = None
         try:
             frames = {n: pd.read_parquet(folder / f"{n}.parquet") for n in _CACHED}
             stored = json.loads((folder / _SOURCES_FILE).read_text(encoding="utf-8"))
             sources = [data.Provenance.from_json(s) for s in stored]
             names = frames["names"].set_index("muni_code5")
             dates = sorted(frames["municipal"]["reference_date"].unique())
-            return AreaData(frames["structure"], names, frames["rates"], frames["municipal"],
-                            frames["prefectural"], dates, sources)
+            served = AreaData(frames["structure"], names, frames["rates"], frames["municipal"],
+                              frames["prefectural"], dates, sources)
         except Exception:  # missing or unreadable: rebuilt below, never trusted
             pass
+        if served is not None:
+            data.verify_inputs(*_INPUTS)  # a changed raw file raises, as dxlab.load would
+            return served
     ssdse = data.load(_INPUTS[0])
     cards = data.load(_INPUTS[1], totals=True)
     municipal_cards = data.load(_INPUTS[2])

@@ -54,8 +54,9 @@ FOLDER_ENV = ("DXLAB_DATA_DIR", "DXLAB_CACHE_DIR", "DXLAB_REPORTS_DIR", "DXLAB_S
 def pinned_environment(env: Mapping[str, str]) -> dict[str, str]:
     """``env`` for a process that will run in another working directory (a report runs in
     its notebook's folder): the folder variables (:data:`FOLDER_ENV`) made absolute against
-    this process's working directory, and the data folder named when it was found there
-    (``./data``), so both processes read and write the same folders."""
+    this process's working directory, and, when dxlab is not in a checkout, the data folder
+    :func:`data_dir` falls back to (``./data`` here), so both processes use the same
+    folders."""
     out = dict(env)
     for name in FOLDER_ENV:
         if out.get(name):

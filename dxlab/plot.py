@@ -131,9 +131,12 @@ def retina_png(fig: Figure) -> tuple[str, dict[str, int]] | None:
     figure is rendered once at twice its dpi, the tight box (padded by
     ``savefig.pad_inches``) is measured on that drawing, and the image is cropped to it at
     whole pixels: the same size as matplotlib's, the drawing shifted by less than half a
-    (retina) pixel; an opaque image is stored without its alpha channel. A figure whose
-    tight box reaches past its edges (a legend or annotation outside), or that is not on an
-    Agg canvas, takes IPython's own path.
+    (retina) pixel; padding that reaches past the figure's edge is filled with its face
+    colour, as in matplotlib's image; an opaque image is stored without its alpha channel.
+    A figure whose drawing itself reaches past its edges (a legend or annotation outside)
+    is saved by matplotlib with the box already measured (two draws, as before). One with a
+    transparent or hidden background, or on another canvas than plain Agg (a GUI or web
+    canvas), takes IPython's own path.
 
     Returns:
         (base64 PNG, {'width', 'height'}: half the image's pixels, its CSS size), as an
@@ -149,22 +152,32 @@ def retina_png(fig: Figure) -> tuple[str, dict[str, int]] | None:
     if not fig.axes and not fig.lines:
         return None
     canvas = fig.canvas
-    if not isinstance(canvas, FigureCanvasAgg) or mpl.rcParams["savefig.transparent"]:
+    face = mpl.colors.to_rgba(fig.get_facecolor())
+    if (type(canvas) is not FigureCanvasAgg  # not a GUI or web canvas: no window to disturb
+            or mpl.rcParams["savefig.transparent"] or face[3] < 1
+            or not fig.patch.get_visible()):
         return retina_figure(fig, base64=True)
     dpi = 2 * fig.dpi
     old_dpi = fig.dpi
     fig.set_dpi(dpi)
     try:
         canvas.draw()
-        box = fig.get_tightbbox(canvas.get_renderer()).padded(mpl.rcParams["savefig.pad_inches"])
+        content = fig.get_tightbbox(canvas.get_renderer())
+        box = content.padded(mpl.rcParams["savefig.pad_inches"])
         pixels = np.asarray(canvas.buffer_rgba())
+        fig_w, fig_h = fig.get_size_inches()
+        inside = (content.x0 >= 0 and content.y0 >= 0 and content.x1 <= fig_w
+                  and content.y1 <= fig_h)
         width, height = int(box.width * dpi), int(box.height * dpi)
-        left = round(box.x0 * dpi)
-        top = pixels.shape[0] - round(box.y1 * dpi)
-        inside = (left >= 0 and top >= 0 and left + width <= pixels.shape[1]
-                  and top + height <= pixels.shape[0] and width > 0 and height > 0)
-        if inside:
-            crop = pixels[top:top + height, left:left + width]
+        if inside and width > 0 and height > 0:
+            # the padded box, in the render's pixels; where the padding reaches past the
+            # figure's edge, matplotlib's image has the figure's face colour, and so does this
+            left, top = round(box.x0 * dpi), pixels.shape[0] - round(box.y1 * dpi)
+            crop = np.empty((height, width, 4), dtype=np.uint8)
+            crop[:] = np.round(np.array(face) * 255).astype(np.uint8)
+            x0, y0 = max(left, 0), max(top, 0)
+            x1, y1 = min(left + width, pixels.shape[1]), min(top + height, pixels.shape[0])
+            crop[y0 - top:y1 - top, x0 - left:x1 - left] = pixels[y0:y1, x0:x1]
             # An opaque image (alpha 255 everywhere, as with the house style's white
             # background) is written as RGB at zlib level 4: a file smaller than matplotlib's
             # RGBA at level 6 (by about 8%), in about 70% of the time.
@@ -172,10 +185,16 @@ def retina_png(fig: Figure) -> tuple[str, dict[str, int]] | None:
             buf = io.BytesIO()
             Image.fromarray(np.ascontiguousarray(crop[..., :3]) if opaque else crop).save(
                 buf, format="png", dpi=(dpi, dpi), compress_level=4 if opaque else 6)
+        else:
+            inside = False
     finally:
         fig.set_dpi(old_dpi)
     if not inside:
-        return retina_figure(fig, base64=True)
+        # matplotlib's tight image, given the box already measured: one more draw, not two
+        buf = io.BytesIO()
+        canvas.print_figure(buf, format="png", dpi=dpi, facecolor=fig.get_facecolor(),
+                            edgecolor=fig.get_edgecolor(), bbox_inches=box)
+        width, height = Image.open(io.BytesIO(buf.getvalue())).size
     return (base64.b64encode(buf.getvalue()).decode("ascii"),
             {"width": width // 2, "height": height // 2})
 

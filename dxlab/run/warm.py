@@ -347,6 +347,7 @@ def serve(argv: list[str] | None = None) -> None:
 
     module.BASE_MODULES = frozenset(sys.modules)
     failed += import_modules(safe_module_names(extra))
+    gc.collect()  # the warm-ups' garbage, collected before it is frozen (see "run" below)
     send(event="ready", pid=os.getpid(), preload_s=round(time.perf_counter() - t0, 3),
          failed=failed, threads=_other_threads())
 
@@ -420,6 +421,7 @@ def serve(argv: list[str] | None = None) -> None:
             finally:
                 signal.alarm(0)
                 signal.signal(signal.SIGALRM, old)
+            gc.collect()
             send(event="preloaded", modules=names, failed=failed, threads=_other_threads())
         elif op == "kill":
             pid = by_id.get(str(msg["id"]))
