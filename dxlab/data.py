@@ -115,11 +115,20 @@ def verify_inputs(*names: str) -> None:
         CatalogError: unknown name or missing raw file; ChecksumError: a raw file changed.
     """
     for name in names:
-        item = entry(name)
-        for dep in lookup_spec(item.spec_name).depends_on:
-            verify(entry(dep))
-        verify(item)
-        _log_source(item)
+        _checked(name)
+
+
+def _checked(name: str):
+    """What :func:`load` does before reading: the entry of ``name``, its spec and its
+    dependencies' entries, with every raw file checked against its sha256 (their paths
+    returned) and the dataset listed as a source of the running report."""
+    item = entry(name)
+    spec = lookup_spec(item.spec_name)
+    depends = {d: entry(d) for d in spec.depends_on}
+    files = verify(item)
+    dep_paths = {d: verify(e) for d, e in depends.items()}
+    _log_source(item)
+    return item, spec, depends, files, dep_paths
 
 
 def load(name: str, *, totals: bool = False, cache: bool = True) -> pd.DataFrame:
@@ -137,12 +146,7 @@ def load(name: str, *, totals: bool = False, cache: bool = True) -> pd.DataFrame
         CatalogError: unknown name or missing raw file; ChecksumError: a raw file changed;
         DataError: a raw file does not read or validate (naming file, line and column).
     """
-    item = entry(name)
-    spec = lookup_spec(item.spec_name)
-    depends = {d: entry(d) for d in spec.depends_on}
-    files = verify(item)
-    dep_paths = {d: verify(e) for d, e in depends.items()}
-    _log_source(item)
+    item, spec, depends, files, dep_paths = _checked(name)
     key = _cache_key(item, depends)
     frame = _read_cache(item, key) if cache else None
     if frame is None:
